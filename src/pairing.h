@@ -182,6 +182,9 @@ struct fo_obs {
 	};
 };
 
+/* How adapters hand observations to whoever feeds the engine. */
+typedef void (*fo_obs_cb)(const struct fo_obs *obs, void *userdata);
+
 enum fo_action_type {
 	FO_ACT_CREATE,        /* create aggregate: name, mac, alias, backend (+cfg.bond) */
 	FO_ACT_DELETE,        /* delete an aggregate failoverd made (only when asked) */
