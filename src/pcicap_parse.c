@@ -329,8 +329,8 @@ int pcicap_parse(const uint8_t *buf, size_t len, enum pcicap_kind kind, uint8_t 
 		 */
 		if (len == PCICAP_CFG_UNPRIV_SIZE)
 			pcicap_result_set(ret, PCICAP_NO_PRIVILEGE,
-					  "only 64 bytes of config readable (no CAP_SYS_ADMIN): "
-					  "group ID unknown");
+					  "group ID unknown (privilege): only 64 bytes of config "
+					  "readable without CAP_SYS_ADMIN");
 		else
 			pcicap_result_set(ret, PCICAP_MALFORMED,
 					  "config truncated to %zu bytes (need 256)", len);
