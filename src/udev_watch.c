@@ -10,6 +10,7 @@
 
 #include "log.h"
 #include "pci_cap_reader.h"
+#include "udev_watch-private.h"
 #include "udev_watch.h"
 #include "util.h"
 
@@ -28,6 +29,7 @@ struct udev_watch {
 	struct udev *udev;
 	struct udev_monitor *monitor;
 	uint8_t bridge_cap_type;
+	udev_watch_receive_fn receive; /* udev_monitor_receive_device, or a test's */
 };
 
 static void udev_unrefp(struct udev **u)
@@ -88,6 +90,7 @@ int udev_watch_new(uint8_t bridge_cap_type, struct udev_watch **ret)
 	w->udev = TAKE_PTR(udev);
 	w->monitor = TAKE_PTR(mon);
 	w->bridge_cap_type = bridge_cap_type;
+	w->receive = udev_monitor_receive_device;
 	*ret = w;
 	return 0;
 }
@@ -107,6 +110,12 @@ int udev_watch_get_fd(struct udev_watch *w)
 	if (!w)
 		return -EINVAL;
 	return udev_monitor_get_fd(w->monitor);
+}
+
+void udev_watch_set_receive(struct udev_watch *w, udev_watch_receive_fn fn)
+{
+	if (w)
+		w->receive = fn ? fn : udev_monitor_receive_device;
 }
 
 void udev_watch_set_bridge_cap_type(struct udev_watch *w, uint8_t bridge_cap_type)
@@ -312,7 +321,7 @@ int udev_watch_dispatch(struct udev_watch *w, fo_obs_cb cb, void *userdata)
 		_cleanup_(udev_device_unrefp) struct udev_device *dev = NULL;
 
 		errno = 0;
-		dev = udev_monitor_receive_device(w->monitor);
+		dev = w->receive(w->monitor);
 		if (!dev) {
 			if (errno == EINTR)
 				continue;

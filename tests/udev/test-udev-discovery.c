@@ -9,6 +9,7 @@
 #include <check.h>
 #include <errno.h>
 #include <glib.h>
+#include <libudev.h>
 #include <poll.h>
 #include <sys/wait.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include "fake-vm.h"
+#include "udev_watch-private.h"
 #include "udev_watch.h"
 
 #define GID UINT64_C(0x0123456789abcdef)
@@ -581,6 +583,50 @@ START_TEST(test_probe)
 }
 END_TEST
 
+/* The first read reports ENOBUFS (events lost), later ones are real. */
+static unsigned n_receive;
+
+static struct udev_device *receive_enobufs_once(struct udev_monitor *m)
+{
+	if (n_receive++ == 0) {
+		errno = ENOBUFS;
+		return NULL;
+	}
+	return udev_monitor_receive_device(m);
+}
+
+START_TEST(test_enobufs_resyncs)
+{
+	uint8_t br[FAKE_CFG_SIZE];
+	struct udev_watch *w = NULL;
+
+	fake_cfg_bridge(br, GID, 6, true);
+	g_free(add_bridge_vf(br, sizeof(br), MAC_OTHER));
+	ck_assert_int_eq(udev_watch_new(6, &w), 0);
+	g_free(add_standby(GID));
+	wait_readable(w);
+
+	/* Lost events: drain what is queued, then a full enumeration. */
+	udev_watch_set_receive(w, receive_enobufs_once);
+	n_obs = 0;
+	ck_assert_int_eq(udev_watch_dispatch(w, collect, &n_obs), 0);
+	ck_assert_uint_gt(n_receive, 1);
+	ck_assert_uint_ge(n_obs, 4);
+	ck_assert_int_eq(obs[n_obs - 4].type, FO_OBS_SYNC_BEGIN);
+	ck_assert(obs[n_obs - 4].sync_udev);
+	ck_assert_int_eq(obs[n_obs - 1].type, FO_OBS_SYNC_END);
+	assert_group(find_dev("fop0"), PCICAP_FOUND);
+	assert_group(find_dev("fop1"), PCICAP_FOUND);
+
+	/* Without loss there is no enumeration. */
+	udev_watch_set_receive(w, NULL);
+	n_obs = 0;
+	ck_assert_int_eq(udev_watch_dispatch(w, collect, &n_obs), 0);
+	ck_assert_uint_eq(n_obs, 0);
+	udev_watch_free(w);
+}
+END_TEST
+
 static Suite *discovery_suite(void)
 {
 	Suite *s = suite_create("udev-discovery");
@@ -601,6 +647,7 @@ static Suite *discovery_suite(void)
 	tcase_add_test(tc, test_config_vanished);
 	tcase_add_test(tc, test_monitor);
 	tcase_add_test(tc, test_probe);
+	tcase_add_test(tc, test_enobufs_resyncs);
 	suite_add_tcase(s, tc);
 	return s;
 }
