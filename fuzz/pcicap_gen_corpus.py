@@ -68,11 +68,24 @@ def bridge(gid=GID, ctype=6, reserve=True):
     return cfg
 
 
+# A real virtio-net function's config (first 163 bytes, rest zero), read on
+# the build machine (itself a VM); tests/unit/test-pcicap.c has the same bytes.
+REAL_VIRTIO_NET = bytes.fromhex(
+    "f41a411006041000010000020000000004001000400000000000000000000000"
+    "000000000000000000000000f41a411000000000400000000000000000000000"
+    "0950100100000000000000003800000009601003000000000020000001000000"
+    "0970100400000000004000000010000009841402000000000060000000100000"
+    "0400000009981405000000000000000000000000000000001100028000800000"
+    "008004"
+)
+
+
 def seeds():
     v = lambda cfg: b"\x00\x06" + bytes(cfg)
     b = lambda cfg, t=6: b"\x01" + bytes([t]) + bytes(cfg)
 
     yield "virtio-found", v(virtio())
+    yield "virtio-real-host", v(REAL_VIRTIO_NET + bytes(256 - len(REAL_VIRTIO_NET)))
     yield "virtio-absent", v(virtio(None))
     yield "virtio-64-bytes", v(virtio()[:64])
     yield "virtio-all-ones", v(b"\xff" * 256)
