@@ -167,12 +167,54 @@ static const char *subsystem_of(struct udev_device *d)
 	return s ? s : "";
 }
 
+/* virtio-net: the PCI function above virtioN, bound to virtio-pci, holds the ID. */
+static int netdev_virtio(struct udev_device *vdev, uint8_t bridge_type, struct pcicap_netdev *nd)
+{
+	struct udev_device *fn = udev_device_get_parent(vdev);
+	const char *drv;
+
+	nd->is_virtio = true;
+	if (!fn || !streq(subsystem_of(fn), "pci")) {
+		pcicap_result_set(&nd->group, PCICAP_NOT_PCI, "virtio device %s is not on PCI",
+				  udev_device_get_sysname(vdev));
+		return 0;
+	}
+	strscpy(nd->pci_addr, sizeof(nd->pci_addr), udev_device_get_sysname(fn));
+	drv = udev_device_get_driver(fn);
+	if (!drv || !streq(drv, "virtio-pci")) {
+		pcicap_result_set(&nd->group, PCICAP_NOT_PCI,
+				  "PCI function %s is bound to %s, not virtio-pci", nd->pci_addr,
+				  drv ? drv : "no driver");
+		return 0;
+	}
+	strscpy(nd->cap_addr, sizeof(nd->cap_addr), nd->pci_addr);
+	return pcicap_read_function(udev_device_get_syspath(fn), PCICAP_VIRTIO, bridge_type,
+				    &nd->group);
+}
+
+/* Any other PCI NIC (the VF): the bridge directly above it holds the ID. */
+static int netdev_pci(struct udev_device *fn, uint8_t bridge_type, struct pcicap_netdev *nd)
+{
+	struct udev_device *bridge = udev_device_get_parent(fn);
+
+	strscpy(nd->pci_addr, sizeof(nd->pci_addr), udev_device_get_sysname(fn));
+	/* Nothing further up counts: the key belongs to this VF's slot only. */
+	if (!bridge || !streq(subsystem_of(bridge), "pci")) {
+		pcicap_result_set(&nd->group, PCICAP_NOT_PCI, "no PCI bridge directly above %s",
+				  nd->pci_addr);
+		return 0;
+	}
+	strscpy(nd->cap_addr, sizeof(nd->cap_addr), udev_device_get_sysname(bridge));
+	return pcicap_read_function(udev_device_get_syspath(bridge), PCICAP_BRIDGE, bridge_type,
+				    &nd->group);
+}
+
 int pcicap_read_netdev(struct udev_device *net, uint8_t bridge_type, struct pcicap_netdev *ret)
 {
-	struct udev_device *dev, *fn, *bridge;
 	struct pcicap_netdev nd = {};
+	struct udev_device *dev;
 	const char *drv;
-	int r;
+	int r = 0;
 
 	if (!net || !ret)
 		return -EINVAL;
@@ -181,54 +223,19 @@ int pcicap_read_netdev(struct udev_device *net, uint8_t bridge_type, struct pcic
 	dev = udev_device_get_parent(net);
 	if (!dev) {
 		pcicap_result_set(&nd.group, PCICAP_NOT_PCI, "no device link (virtual netdev)");
-		goto done;
-	}
-	drv = udev_device_get_driver(dev);
-	strscpy(nd.driver, sizeof(nd.driver), drv ? drv : "");
-
-	if (streq(subsystem_of(dev), "virtio")) {
-		nd.is_virtio = true;
-		fn = udev_device_get_parent(dev);
-		if (!fn || !streq(subsystem_of(fn), "pci")) {
+	} else {
+		drv = udev_device_get_driver(dev);
+		strscpy(nd.driver, sizeof(nd.driver), drv ? drv : "");
+		if (streq(subsystem_of(dev), "virtio"))
+			r = netdev_virtio(dev, bridge_type, &nd);
+		else if (streq(subsystem_of(dev), "pci"))
+			r = netdev_pci(dev, bridge_type, &nd);
+		else
 			pcicap_result_set(&nd.group, PCICAP_NOT_PCI,
-					  "virtio device %s is not on PCI", udev_device_get_sysname(dev));
-			goto done;
-		}
-		strscpy(nd.pci_addr, sizeof(nd.pci_addr), udev_device_get_sysname(fn));
-		drv = udev_device_get_driver(fn);
-		if (!drv || !streq(drv, "virtio-pci")) {
-			pcicap_result_set(&nd.group, PCICAP_NOT_PCI,
-					  "PCI function %s is bound to %s, not virtio-pci", nd.pci_addr,
-					  drv ? drv : "no driver");
-			goto done;
-		}
-		strscpy(nd.cap_addr, sizeof(nd.cap_addr), nd.pci_addr);
-		r = pcicap_read_function(udev_device_get_syspath(fn), PCICAP_VIRTIO, bridge_type,
-					 &nd.group);
-		if (r < 0)
-			return r;
-		goto done;
+					  "device is on bus \"%s\", not PCI", subsystem_of(dev));
 	}
-
-	if (!streq(subsystem_of(dev), "pci")) {
-		pcicap_result_set(&nd.group, PCICAP_NOT_PCI, "device is on bus \"%s\", not PCI",
-				  subsystem_of(dev));
-		goto done;
-	}
-	strscpy(nd.pci_addr, sizeof(nd.pci_addr), udev_device_get_sysname(dev));
-	/* The VF's key is on the bridge directly above it; nothing further up counts. */
-	bridge = udev_device_get_parent(dev);
-	if (!bridge || !streq(subsystem_of(bridge), "pci")) {
-		pcicap_result_set(&nd.group, PCICAP_NOT_PCI, "no PCI bridge directly above %s",
-				  nd.pci_addr);
-		goto done;
-	}
-	strscpy(nd.cap_addr, sizeof(nd.cap_addr), udev_device_get_sysname(bridge));
-	r = pcicap_read_function(udev_device_get_syspath(bridge), PCICAP_BRIDGE, bridge_type,
-				 &nd.group);
 	if (r < 0)
 		return r;
-done:
 	*ret = nd;
 	return 0;
 }

@@ -434,6 +434,38 @@ START_TEST(test_netdev_without_device)
 }
 END_TEST
 
+/* P9: virtio-net over virtio-mmio is not a standby (not on PCI). */
+START_TEST(test_virtio_not_on_pci)
+{
+	const struct fo_device_info *d;
+	struct udev_watch *w;
+	struct id_run r;
+	char *plat, *vdev, *net;
+
+	plat = umockdev_testbed_add_device(vm.tb, "platform", "a000000.virtio_mmio", NULL, NULL,
+					   NULL);
+	vdev = fake_virtio(&vm, plat, "virtio5", false);
+	net = fake_netdev(&vm, vdev, "fop5", 91005, MAC_SBY, true);
+
+	r = run_id("fop5");
+	assert_id_out(r, "");
+	ck_assert_str_eq(r.err, "");
+	id_done(&r);
+
+	w = enumerate();
+	d = find_dev("fop5");
+	ck_assert(d->is_virtio);
+	ck_assert_str_eq(d->driver, "virtio_net");
+	ck_assert_str_eq(d->pci_addr, "");
+	assert_group(d, PCICAP_NOT_PCI);
+	ck_assert_msg(strstr(d->group.reason, "virtio5 is not on PCI"), "%s", d->group.reason);
+	udev_watch_free(w);
+	g_free(plat);
+	g_free(vdev);
+	g_free(net);
+}
+END_TEST
+
 START_TEST(test_kernel_failover_standby)
 {
 	uint8_t cfg[FAKE_CFG_SIZE];
@@ -643,6 +675,7 @@ static Suite *discovery_suite(void)
 	tcase_add_test(tc, test_conflict);
 	tcase_add_test(tc, test_netdev_without_device);
 	tcase_add_test(tc, test_kernel_failover_standby);
+	tcase_add_test(tc, test_virtio_not_on_pci);
 	tcase_add_test(tc, test_missing_interface);
 	tcase_add_test(tc, test_config_vanished);
 	tcase_add_test(tc, test_monitor);
