@@ -12,6 +12,7 @@ note() { echo "# $*"; }
 [ "$(id -u)" = 0 ] || skip "needs root (network namespaces)"
 command -v ip >/dev/null || skip "no iproute2"
 command -v python3 >/dev/null || skip "no python3"
+command -v jq >/dev/null || skip "no jq"
 : "${FO_BUILD:?FO_BUILD (the build tree) must be set}"
 DRIVER=$FO_BUILD/tests/netns/nl-driver
 FORGE=$FO_BUILD/tests/netns/nl-forge
@@ -109,14 +110,9 @@ EOF
 }
 
 # json_field FILE PREFIX FIELD: FIELD of the last "PREFIX {json}" line.
+# (jq, not python: these run often and python's start-up dominates on a busy host)
 json_field() {
-	python3 -c '
-import json, sys
-v = None
-for line in open(sys.argv[1]):
-    if line.startswith(sys.argv[2] + " "):
-        v = json.loads(line[len(sys.argv[2]) + 1:]).get(sys.argv[3])
-print(json.dumps(v) if not isinstance(v, str) else v)' "$1" "$2" "$3"
+	grep "^$2 " "$1" | tail -1 | cut -d' ' -f2- | jq -r ".$3"
 }
 
 # start_in_ns CMD...: run CMD in the namespace in the background (the
