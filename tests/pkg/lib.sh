@@ -39,9 +39,19 @@ fo-print-var:
 MK
 }
 
+# Path of a program in the build tree ("" when it is not built yet).
+prog_path() {
+	local c
+	for c in "$FO_BUILD/$1" "$FO_BUILD/src/$1"; do
+		[ -x "$c" ] && { printf '%s\n' "$c"; return 0; }
+	done
+	return 1
+}
+
 # The three programs the packages ship, if the build tree has them yet.
 programs_built() {
-	[ -x "$FO_BUILD/failoverd" ] && [ -x "$FO_BUILD/failoverctl" ] && [ -x "$FO_BUILD/failoverd-id" ]
+	prog_path failoverd >/dev/null && prog_path failoverctl >/dev/null &&
+		prog_path failoverd-id >/dev/null
 }
 
 # Assert that "$2" equals "$3", printing both sides.
