@@ -87,7 +87,8 @@ static int ctl_client_reply(struct ctl_client *c, json_t *reply)
 		ctl_client_free(c);
 		return -ENOMEM;
 	}
-	text = json_dumps(reply, JSON_COMPACT);
+	/* 15 digits: microsecond figures print as 0.660525, not 0.66052500000000003. */
+	text = json_dumps(reply, JSON_COMPACT | JSON_REAL_PRECISION(15));
 	json_decref(reply);
 	if (!text) {
 		ctl_client_free(c);
