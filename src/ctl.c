@@ -20,6 +20,7 @@
 #include "util.h"
 
 #define CTL_BACKLOG 128
+#define CTL_REQUEST_INITIAL 1024
 #define CTL_GROUPS_INITIAL 64
 #define CTL_GROUPS_MAX 65536 /* NGROUPS_MAX */
 #define CTL_SUN_PATH_LEN sizeof(((struct sockaddr_un *) 0)->sun_path)
@@ -30,8 +31,8 @@ struct ctl_client {
 	struct loop_watch *watch;
 	struct loop_timer *timer;
 	struct ctl_peer peer;
-	char *in;            /* request bytes so far (CTL_REQUEST_MAX + 1 allocated) */
-	size_t in_len;
+	char *in;            /* request bytes so far, grown up to CTL_REQUEST_MAX + 1 */
+	size_t in_len, in_cap;
 	char *out;           /* the reply, once decided */
 	size_t out_len, out_pos;
 	struct ctl_client *prev, *next;
@@ -180,10 +181,26 @@ static void ctl_client_handle(struct ctl_client *c, const char *line, size_t len
 static int ctl_client_read(struct ctl_client *c)
 {
 	for (;;) {
-		size_t room = CTL_REQUEST_MAX + 1 - c->in_len;
+		size_t room;
 		char *nl;
 		ssize_t n;
 
+		/* Grow on demand: a typical request is 18 bytes, a hostile one may not cost 64 KiB. */
+		if (c->in_len == c->in_cap && c->in_cap < CTL_REQUEST_MAX + 1) {
+			size_t cap = c->in_cap ? c->in_cap * 4 : CTL_REQUEST_INITIAL;
+			char *b;
+
+			if (cap > CTL_REQUEST_MAX + 1)
+				cap = CTL_REQUEST_MAX + 1;
+			b = realloc(c->in, cap);
+			if (!b) {
+				ctl_client_free(c);
+				return -ENOMEM;
+			}
+			c->in = b;
+			c->in_cap = cap;
+		}
+		room = c->in_cap - c->in_len;
 		if (room == 0) {
 			/* No newline within the limit: refuse instead of buffering more. */
 			ctl_client_answer(c, ctl_reply_error(CTL_CODE_TOO_LARGE,
@@ -361,19 +378,12 @@ static int ctl_accept(struct loop *l, int lfd, uint32_t revents, void *userdata)
 		}
 		c->server = s;
 		c->fd = fd;
-		c->in = malloc(CTL_REQUEST_MAX + 1);
-		if (!c->in) {
-			free(c);
-			ctl_refuse(fd, CTL_CODE_BUSY, "out of memory");
-			continue;
-		}
 		ctl_peer_identify(s, fd, &c->peer);
 		r = loop_add_io(s->loop, "control-client", fd, EPOLLIN, ctl_client_io, c, &c->watch);
 		if (r >= 0)
 			r = loop_add_timer(s->loop, "control-client", ctl_client_timeout, c, &c->timer);
 		if (r < 0) {
 			(void) loop_watch_remove(c->watch);
-			free(c->in);
 			free(c);
 			ctl_refuse(fd, CTL_CODE_BUSY, "out of resources");
 			continue;

@@ -133,7 +133,9 @@ START_TEST(test_table)
 	for (const char *c = buf; *c; c++)
 		ck_assert_msg(*c == '\n' || (unsigned char) *c >= 0x20, "control byte 0x%02x", *c);
 	free(buf);
-	ck_assert_int_eq(status_print_table(json_object(), stdout), -EINVAL);
+	json_decref(o);
+	o = json_object();
+	ck_assert_int_eq(status_print_table(o, stdout), -EINVAL);
 	json_decref(o);
 }
 END_TEST
