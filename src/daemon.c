@@ -884,6 +884,8 @@ static int daemon_dry_run(struct daemon *d)
 	}
 	if (d->actions_total == 0)
 		printf("# nothing to do\n");
+	/* The simulated plan is complete: the table reads "ready", as a live daemon's would. */
+	d->ready = true;
 	printf("# netlink write requests sent: %" PRIu64 "\n\n", nl_link_requests_total(d->nl));
 	status = daemon_status_json(d);
 	if (!status)

@@ -291,7 +291,7 @@ int status_print_table(const json_t *status, FILE *f)
 			"starting");
 	}
 
-	fprintf(f, "\nNICs (%zu candidates)\n", json_array_size(nics));
+	fprintf(f, "\nNICs (%zu)\n", json_array_size(nics));
 	fprintf(f, "%-7s %-15s %-9s %-26s %-8s %-11s %-15s %-15s\n", "IFINDEX", "NAME", "ROLE", "KEY",
 		"SOURCE", "PAIR", "AGGREGATE", "ACTIVE");
 	json_array_foreach(nics, i, o) {
