@@ -773,18 +773,34 @@ static int daemon_sync(struct daemon *d)
 
 /* ---- loop callbacks ---- */
 
+/*
+ * Adapters resync by themselves after lost events (ENOBUFS); any other
+ * failure is logged here, rate-limited, because a socket stuck in an error
+ * state would otherwise log on every wake-up.
+ */
+static int dispatch_failed(struct daemon *d, const char *what, int r)
+{
+	static struct log_ratelimit rl = LOG_RATELIMIT_INIT(60 * FO_USEC_PER_SEC, 5);
+
+	if (log_ratelimit_ok(&rl, loop_now_usec()))
+		log_warning_errno(r, "%s: reading events failed: %m, continuing", what);
+	return 0;
+}
+
 static int on_udev(struct loop *l, int fd, uint32_t revents, void *userdata)
 {
 	struct daemon *d = userdata;
+	int r = udev_watch_dispatch(d->udev, daemon_obs, d);
 
-	return udev_watch_dispatch(d->udev, daemon_obs, d);
+	return r < 0 ? dispatch_failed(d, "udev monitor", r) : 0;
 }
 
 static int on_netlink(struct loop *l, int fd, uint32_t revents, void *userdata)
 {
 	struct daemon *d = userdata;
+	int r = nl_link_dispatch(d->nl, daemon_obs, d);
 
-	return nl_link_dispatch(d->nl, daemon_obs, d);
+	return r < 0 ? dispatch_failed(d, "rtnetlink monitor", r) : 0;
 }
 
 static int on_engine_timer(struct loop *l, uint64_t now_usec, void *userdata)
