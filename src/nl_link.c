@@ -60,7 +60,13 @@ struct nl_link {
 	uint32_t seq;
 	bool debug;
 	unsigned ack_timeout_ms;
-	uint8_t *rxbuf;
+	/*
+	 * One buffer per use: handling a monitor event can issue a request
+	 * (reading a team's active port) while the event's datagram is still
+	 * being walked.
+	 */
+	uint8_t *mon_buf;
+	uint8_t *req_buf;
 
 	/* What the kernel last told us, to answer address events and name logs. */
 	struct link_vec links;
@@ -392,8 +398,9 @@ int nl_link_new(struct nl_link **ret)
 	/* Any start value works; a time-derived one keeps replies of a previous run apart. */
 	l->seq = (uint32_t) time(NULL);
 
-	l->rxbuf = malloc(RXBUF_SIZE);
-	if (!l->rxbuf) {
+	l->mon_buf = malloc(RXBUF_SIZE);
+	l->req_buf = malloc(RXBUF_SIZE);
+	if (!l->mon_buf || !l->req_buf) {
 		r = -ENOMEM;
 		goto fail;
 	}
@@ -441,7 +448,8 @@ struct nl_link *nl_link_free(struct nl_link *l)
 		(void) mnl_socket_close(l->genl);
 	free(l->links.v);
 	free(l->addrs.v);
-	free(l->rxbuf);
+	free(l->mon_buf);
+	free(l->req_buf);
 	free(l);
 	return NULL;
 }
@@ -499,11 +507,12 @@ void nl_link_set_ack_timeout(struct nl_link *l, unsigned msec)
  * queued, -ENOBUFS when the kernel dropped messages, -EMSGSIZE on a
  * truncated datagram (also a loss), or another -errno.
  */
-static ssize_t recv_kernel(struct nl_link *l, struct mnl_socket *nl, const char *which)
+static ssize_t recv_kernel(struct nl_link *l, struct mnl_socket *nl, uint8_t *buf,
+			   const char *which)
 {
 	for (;;) {
 		struct sockaddr_nl sa = {};
-		struct iovec iov = { .iov_base = l->rxbuf, .iov_len = RXBUF_SIZE };
+		struct iovec iov = { .iov_base = buf, .iov_len = RXBUF_SIZE };
 		struct msghdr mh = {
 			.msg_name = &sa,
 			.msg_namelen = sizeof(sa),
@@ -527,7 +536,7 @@ static ssize_t recv_kernel(struct nl_link *l, struct mnl_socket *nl, const char 
 					    which, n, (unsigned) sa.nl_pid);
 			continue;
 		}
-		hexdump(l, which, l->rxbuf, (size_t) n);
+		hexdump(l, which, buf, (size_t) n);
 		return n;
 	}
 }
@@ -582,13 +591,13 @@ static int transact(struct nl_link *l, struct mnl_socket *nl, void *req, size_t 
 		}
 		if (r == 0)
 			continue;
-		n = recv_kernel(l, nl, "rx");
+		n = recv_kernel(l, nl, l->req_buf, "rx");
 		if (n == -EAGAIN)
 			continue;
 		if (n < 0)
 			return log_warning_errno((int) n, "%s: %s: receiving the answer: %m", ifname, what);
 
-		while ((r = nlbuild_next_msg(l->rxbuf, (size_t) n, &off, &m, &mlen, &why)) > 0) {
+		while ((r = nlbuild_next_msg(l->req_buf, (size_t) n, &off, &m, &mlen, &why)) > 0) {
 			struct nlmsghdr mh;
 
 			memcpy(&mh, m, sizeof(mh));
@@ -892,7 +901,7 @@ int nl_link_dispatch(struct nl_link *l, fo_obs_cb cb, void *userdata)
 		const char *why = NULL;
 		ssize_t n;
 
-		n = recv_kernel(l, l->mon, "monitor");
+		n = recv_kernel(l, l->mon, l->mon_buf, "monitor");
 		if (n == -EAGAIN)
 			break;
 		if (n == -ENOBUFS || n == -EMSGSIZE) {
@@ -907,7 +916,7 @@ int nl_link_dispatch(struct nl_link *l, fo_obs_cb cb, void *userdata)
 		if (lost)
 			continue;
 
-		while ((r = nlbuild_next_msg(l->rxbuf, (size_t) n, &off, &m, &mlen, &why)) > 0) {
+		while ((r = nlbuild_next_msg(l->mon_buf, (size_t) n, &off, &m, &mlen, &why)) > 0) {
 			struct nlmsghdr h;
 
 			memcpy(&h, m, sizeof(h));

@@ -28,6 +28,11 @@ struct nl_link *nl_link_free(struct nl_link *l);
 int nl_link_get_fd(struct nl_link *l);
 
 /*
+ * Callbacks (fo_obs_cb) may call nl_link_execute() but must not call
+ * nl_link_dump() or nl_link_dispatch() again from inside.
+ */
+
+/*
  * Full dump of links and addresses: FO_OBS_SYNC_BEGIN{sync_udev=false},
  * one FO_OBS_LINK per link, FO_OBS_SYNC_END.  An interrupted dump
  * (NLM_F_DUMP_INTR) is retried whole, a bounded number of times; nothing
