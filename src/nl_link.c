@@ -76,6 +76,7 @@ struct nl_link {
 	uint64_t reads_total;
 	uint64_t forged_total;
 	uint64_t resyncs_total;
+	bool resync_pending;       /* events were lost and no dump has succeeded since */
 	struct log_ratelimit forged_rl;
 	struct log_ratelimit bad_rl;
 	char last_error[FO_TEXT_LEN];
@@ -760,6 +761,17 @@ int nl_link_dump(struct nl_link *l, fo_obs_cb cb, void *userdata)
 			break;
 		log_info("netlink: dump interrupted by a concurrent change (try %u of %d), retrying",
 			 try, DUMP_TRIES);
+		/*
+		 * Back off a little, with jitter, so a burst of changes (a storm
+		 * of hotplug events) can settle instead of interrupting every
+		 * retry: 1..4 ms, then 2..8, 4..16 ms ...
+		 */
+		if (try < DUMP_TRIES) {
+			long ms = (1L << (try - 1)) * (1 + (long) (now_usec() % 4));
+			struct timespec ts = { .tv_sec = 0, .tv_nsec = ms * 1000000L };
+
+			(void) nanosleep(&ts, NULL);
+		}
 	}
 	if (r == -EINTR)
 		r = log_warning_errno(-EAGAIN, "netlink: dump interrupted %d times in a row, giving up for now",
@@ -770,6 +782,7 @@ int nl_link_dump(struct nl_link *l, fo_obs_cb cb, void *userdata)
 	for (size_t i = 0; i < c.links.n; i++)
 		complete_link(l, &c.links.v[i], &c.addrs);
 
+	l->resync_pending = false;
 	/* Replace the cache only with a complete view. */
 	free(l->links.v);
 	free(l->addrs.v);
@@ -892,7 +905,7 @@ static int handle_addr(struct nl_link *l, const void *msg, size_t len, fo_obs_cb
 
 int nl_link_dispatch(struct nl_link *l, fo_obs_cb cb, void *userdata)
 {
-	bool lost = false;
+	bool lost = l->resync_pending;
 	int r;
 
 	for (unsigned i = 0; i < DRAIN_MAX; i++) {
@@ -941,8 +954,19 @@ int nl_link_dispatch(struct nl_link *l, fo_obs_cb cb, void *userdata)
 	}
 	if (!lost)
 		return 0;
-	l->resyncs_total++;
-	return nl_link_dump(l, cb, userdata);
+	if (!l->resync_pending)
+		l->resyncs_total++;
+	/* Until a dump succeeds, every dispatch tries again; the caller also retries on -EAGAIN. */
+	l->resync_pending = true;
+	r = nl_link_dump(l, cb, userdata);
+	if (r < 0)
+		return r;
+	return 0;
+}
+
+bool nl_link_resync_pending(const struct nl_link *l)
+{
+	return l->resync_pending;
 }
 
 /* ---- execute ---- */

@@ -42,9 +42,13 @@ int nl_link_dump(struct nl_link *l, fo_obs_cb cb, void *userdata);
 
 /*
  * Drain the monitor socket: FO_OBS_LINK / FO_OBS_LINK_GONE per event.
- * After ENOBUFS (events were lost) it runs nl_link_dump() by itself.
+ * After ENOBUFS (events were lost) it runs nl_link_dump() by itself.  If
+ * that dump fails (-EAGAIN: interrupted too often) the resync stays
+ * pending (nl_link_resync_pending()): every later dispatch retries it, and
+ * the caller should call nl_link_dump() again after a short delay.
  */
 int nl_link_dispatch(struct nl_link *l, fo_obs_cb cb, void *userdata);
+bool nl_link_resync_pending(const struct nl_link *l);
 
 /*
  * Perform one action as one ACKed request (two for a team create: the
