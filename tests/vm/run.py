@@ -521,6 +521,45 @@ def scenario_kernel_owned(run, g, res):
         raise Fail("failoverctl status does not say why it stands down:\n%s" % human)
 
 
+def group_demo(run, g, want):
+    """tools/demo: boot, show failoverctl status, unplug and replug the VF,
+    show the gap.  Until the tree builds failoverd, the rig's own flow (the
+    kernel's net_failover and a hand-built bond) stands in."""
+    if not run.has_failoverd:
+        say("failoverd is not in the guest image (%s); showing the rig with the kernel's "
+            "net_failover and a hand-built bond instead" % run.image.get("INSTALLED"))
+        return group_selftest(run, g, want)
+    g.pin("tapvf0")
+    nics = [Nic("sb0", "virtio-net-pci", MAC1, "tapsb0", "rp1"),
+            Nic("vf0", "e1000e", MAC1, "tapvf0", "rp2")]
+    g.vf = nics[1]
+    res = Result(run.guest, "demo")
+    try:
+        say("booting a Debian %s guest: virtio-net standby enp1s0 + e1000e \"VF\" enp2s0, "
+            "both %s, failoverd enabled" % (run.guest, MAC1))
+        g.boot(nics, "fo.conf=bond")
+        g.ping = run.rig.ping(GUEST_ADDR)
+        t_up = wait_pair_up(g, "bond", 90)
+        say("guest up after %.0f s; failoverd's aggregate %s is up %.0f s after QEMU started"
+            % (g.boot_figs["running"], AGG, t_up - g.t_boot))
+        say("\n$ failoverctl status        # in the guest")
+        say(g.sh("failoverctl status"))
+        say("\nunplugging the VF (QMP device_del), then plugging a new one into another slot "
+            "(device_add), while the host pings %s every 10 ms ..." % GUEST_ADDR)
+        hotplug_cycle(run, g, res, "vf1", 3)
+        for f in res.figures:
+            say("  " + f)
+        say("\n$ failoverctl status        # in the guest, after the new VF")
+        say(g.sh("failoverctl status"))
+        say("")
+        say(res.line(True))
+        return True
+    except (Fail, RigError) as e:
+        say(res.line(False, str(e)))
+        g.dump()
+        return False
+
+
 SCENARIO_FN = {
     "boot": scenario_boot, "restart": scenario_restart, "hotplug": scenario_hotplug,
     "hotplug-learn": scenario_hotplug_learn, "migration": scenario_migration,
@@ -597,7 +636,8 @@ class Run:
 
     def go(self, wanted):
         ok = True
-        for gname, scen in GROUPS:
+        groups = [("demo", ["demo"])] if wanted == ["demo"] else GROUPS
+        for gname, scen in groups:
             want = [s for s in scen if s in wanted]
             if not want:
                 continue
@@ -607,7 +647,9 @@ class Run:
             try:
                 self.rig.setup(["tapsb0", "tapvf0", "tapsb1", "tapvf1", "tapsb2", "tapvf2"])
                 g = Group(self, gname)
-                if gname == "selftest":
+                if gname == "demo":
+                    ok &= group_demo(self, g, want)
+                elif gname == "selftest":
                     ok &= group_selftest(self, g, want)
                 else:
                     ok &= group_failoverd(self, g, want)
@@ -640,13 +682,14 @@ def main():
     ap.add_argument("--l2", choices=("eswitch", "learn"), default="eswitch",
                     help="host L2 model for hotplug and migration (hotplug-learn is always learn)")
     ap.add_argument("--list", action="store_true", help="list the scenarios and exit")
+    ap.add_argument("--demo", action="store_true", help="tools/demo's walk-through")
     args = ap.parse_args()
     if args.list:
         for g, ss in GROUPS:
             print("%-8s %s" % (g, " ".join(ss)))
         return 0
-    wanted = args.scenarios or SCENARIOS
-    bad = [s for s in wanted if s not in SCENARIOS]
+    wanted = ["demo"] if args.demo else (args.scenarios or SCENARIOS)
+    bad = [s for s in wanted if s not in SCENARIOS + ["demo"]]
     if bad:
         ap.error("unknown scenario(s) %s; known: %s" % (" ".join(bad), " ".join(SCENARIOS)))
     guests = args.guest or os.environ.get("FO_VM_GUESTS", "bookworm").split()
