@@ -132,6 +132,13 @@ struct pair {
 	uint64_t await_create_gen; /* CREATE without new_ifindex: wait for its NEWLINK */
 	bool await_create;
 
+	/* our last successful request, until the observations show its effect */
+	bool confirming;
+	struct fo_action confirm;
+	int confirm_new_ifindex;
+	uint64_t confirm_until;
+	int team_active_set;      /* the port we made active (if the adapter cannot report it) */
+
 	/* holds */
 	enum hold_kind hold;
 	uint64_t hold_until;
@@ -1131,11 +1138,10 @@ static const char *agg_name(const struct nic *a, const struct pair *pr)
 }
 
 /* Team has no in-kernel reselection: failoverd is its link watcher. */
-static int team_choose_active(const struct nic *a, const struct nic *s, const struct nic *pn)
+static int team_choose_active(const struct nic *a, const struct nic *s, const struct nic *pn, int cur)
 {
 	bool s_in = s && s->link.master_ifindex == a->ifindex;
 	bool p_in = pn && pn->link.master_ifindex == a->ifindex;
-	int cur = a->link.active_ifindex;
 
 	if (p_in && pn->link.carrier)
 		return pn->ifindex;
@@ -1158,9 +1164,11 @@ static bool plan_upkeep(const struct pairing *p, struct pair *pr, struct nic *a,
 	if (!a)
 		return false;
 	if (streq(a->link.kind, "team")) {
-		int want = team_choose_active(a, s, pn);
+		/* an adapter that cannot report activeport leaves 0: trust what we set */
+		int cur = a->link.active_ifindex ? a->link.active_ifindex : pr->team_active_set;
+		int want = team_choose_active(a, s, pn, cur);
 
-		if (want > 0 && want != a->link.active_ifindex) {
+		if (want > 0 && want != cur) {
 			plan_step(pl, 0, FO_ACT_SET_ACTIVE, a->ifindex);
 			pl->a.arg_ifindex = want;
 			pl->a.backend = FO_BACKEND_TEAM;
@@ -1743,6 +1751,8 @@ static void emit_request(struct pairing *p, struct pair *pr, const struct fo_act
 		p->req.undo = *u;
 }
 
+static int confirm_check(struct pairing *p, struct pair *pr, uint64_t now);
+
 static void start_abort(struct pair *pr, const char *why)
 {
 	pr->compensating = true;
@@ -1809,6 +1819,16 @@ found:
 
 	if (p->req.active && p->req.pair == pr) {
 		pr->deadline = FO_TIME_NEVER;
+		return;
+	}
+	if (confirm_check(p, pr, now) < 0) {
+		/* out of memory applying the overlay: try again on the next feed */
+		pr->dirty = true;
+		return;
+	}
+	if (pr->confirming) {
+		pr->state = FO_PAIR_BUILDING;
+		pr->deadline = pr->confirm_until;
 		return;
 	}
 
@@ -2147,22 +2167,21 @@ static enum fail_class classify(int error)
 	}
 }
 
-/* The request succeeded: the model believes it until an event says otherwise. */
-static int apply_success(struct pairing *p, const struct request *rq, int new_ifindex, uint64_t now)
+/*
+ * No observation confirmed a successful request in time (an adapter that
+ * cannot report a field, a lost event): believe the request did what it
+ * said, until an observation shows a third value or a fresh dump.
+ */
+static int apply_overlay(struct pairing *p, const struct fo_action *a, int new_ifindex, uint64_t now)
 {
-	const struct fo_action *a = &rq->a;
 	struct nic *n = link_find(p, a->ifindex);
-	struct pair *pr = rq->pair;
 	struct fo_link_info want = {};
 	int r;
 
 	switch (a->type) {
 	case FO_ACT_CREATE:
-		if (new_ifindex <= 0) {
-			/* the executor did not learn the ifindex: wait for the marker to show up */
-			pr->await_create = true;
+		if (new_ifindex <= 0)
 			return 0;
-		}
 		r = nic_get(p, new_ifindex, &n);
 		if (r < 0)
 			return r;
@@ -2228,8 +2247,6 @@ static int apply_success(struct pairing *p, const struct request *rq, int new_if
 			memcpy(want.mac, m->link.mac, FO_MAC_LEN);
 			exp_set(p, n, EXP_MAC, &want);
 		}
-		if (n->ifindex != pr->sby_ifindex)
-			pr->reassert_primary = true;
 		break;
 	}
 	case FO_ACT_RELEASE:
@@ -2242,7 +2259,6 @@ static int apply_success(struct pairing *p, const struct request *rq, int new_if
 	case FO_ACT_SET_PRIMARY:
 		want.bond_primary_ifindex = a->arg_ifindex;
 		exp_set(p, n, EXP_PRIMARY, &want);
-		pr->reassert_primary = false;
 		break;
 	case FO_ACT_SET_ACTIVE:
 		want.active_ifindex = a->arg_ifindex;
@@ -2257,6 +2273,96 @@ static int apply_success(struct pairing *p, const struct request *rq, int new_if
 		break;
 	}
 	return nic_changed(p, n, now);
+}
+
+/* Has the observation stream shown the effect of our request yet? */
+static bool effect_seen(const struct pairing *p, const struct pair *pr)
+{
+	const struct fo_action *a = &pr->confirm;
+	const struct nic *n = link_find(p, a->ifindex);
+
+	switch (a->type) {
+	case FO_ACT_CREATE:
+		if (pr->confirm_new_ifindex > 0) {
+			n = link_find(p, pr->confirm_new_ifindex);
+			return n && !n->synthetic;
+		}
+		for (size_t i = 0; i < p->n_nics; i++)
+			if (p->nics[i]->have_link && p->nics[i]->role == FO_ROLE_AGGREGATE &&
+			    key_eq(&p->nics[i]->key, &pr->key))
+				return true;
+		return false;
+	case FO_ACT_DELETE:
+		return !n;
+	case FO_ACT_EVENT:
+	case FO_ACT_SET_MTU:
+	case FO_ACT_MAX:
+	case FO_ACT_INVALID:
+		return true;
+	case FO_ACT_SET_DOWN:
+	case FO_ACT_SET_UP:
+	case FO_ACT_RENAME:
+	case FO_ACT_SET_MAC:
+	case FO_ACT_ENSLAVE:
+	case FO_ACT_RELEASE:
+	case FO_ACT_SET_PRIMARY:
+	case FO_ACT_SET_ACTIVE:
+		break;
+	}
+	if (!n)
+		return true; /* vanished: nothing left to wait for */
+	switch (a->type) {
+	case FO_ACT_SET_DOWN:
+		return !(n->raw.flags & IFF_UP);
+	case FO_ACT_SET_UP:
+		return n->raw.flags & IFF_UP;
+	case FO_ACT_RENAME:
+		return streq(n->raw.name, a->name);
+	case FO_ACT_SET_MAC:
+		return memcmp(n->raw.mac, a->mac, FO_MAC_LEN) == 0;
+	case FO_ACT_ENSLAVE:
+		return n->raw.master_ifindex == a->master_ifindex || !link_find(p, a->master_ifindex);
+	case FO_ACT_RELEASE:
+		return n->raw.master_ifindex == 0;
+	case FO_ACT_SET_PRIMARY:
+		return n->raw.bond_primary_ifindex == a->arg_ifindex;
+	case FO_ACT_SET_ACTIVE:
+		return n->raw.active_ifindex == a->arg_ifindex;
+	case FO_ACT_CREATE:
+	case FO_ACT_DELETE:
+	case FO_ACT_EVENT:
+	case FO_ACT_SET_MTU:
+	case FO_ACT_MAX:
+	case FO_ACT_INVALID:
+		break;
+	}
+	return true;
+}
+
+/*
+ * The barrier after every successful request: the pair plans its next
+ * step only once the observations show what the last one did.  Without
+ * it, the RTM_NEWLINKs of earlier steps that are still queued (a rollback
+ * runs several requests before the monitor socket is read) replay
+ * intermediate states, e.g. an aggregate we already deleted.
+ */
+static int confirm_check(struct pairing *p, struct pair *pr, uint64_t now)
+{
+	int r;
+
+	if (!pr->confirming)
+		return 0;
+	if (effect_seen(p, pr)) {
+		pr->confirming = false;
+		return 0;
+	}
+	if (now < pr->confirm_until)
+		return 0;
+	pr->confirming = false;
+	r = apply_overlay(p, &pr->confirm, pr->confirm_new_ifindex, now);
+	if (r < 0)
+		return r;
+	return 0;
 }
 
 static int on_result(struct pairing *p, const struct fo_obs *o, uint64_t now, struct fo_actions *ret)
@@ -2277,10 +2383,37 @@ static int on_result(struct pairing *p, const struct fo_obs *o, uint64_t now, st
 	who = n ? nic_name(n) : rq.a.name[0] ? rq.a.name : pr->key_text;
 
 	if (err == 0) {
-		int r = apply_success(p, &rq, o->result.new_ifindex, now);
-
-		if (r < 0)
-			return r;
+		switch (rq.a.type) {
+		case FO_ACT_CREATE:
+			/* the executor did not learn the ifindex: wait for the marker to show up */
+			pr->await_create = o->result.new_ifindex == 0;
+			break;
+		case FO_ACT_ENSLAVE:
+			if (!rq.is_undo && n && n->role == FO_ROLE_PRIMARY)
+				pr->reassert_primary = true;
+			break;
+		case FO_ACT_SET_PRIMARY:
+			pr->reassert_primary = false;
+			break;
+		case FO_ACT_SET_ACTIVE:
+			pr->team_active_set = rq.a.arg_ifindex;
+			break;
+		case FO_ACT_DELETE:
+		case FO_ACT_SET_DOWN:
+		case FO_ACT_SET_UP:
+		case FO_ACT_RENAME:
+		case FO_ACT_SET_MAC:
+		case FO_ACT_SET_MTU:
+		case FO_ACT_RELEASE:
+		case FO_ACT_EVENT:
+		case FO_ACT_MAX:
+		case FO_ACT_INVALID:
+			break;
+		}
+		pr->confirming = true;
+		pr->confirm = rq.a;
+		pr->confirm_new_ifindex = o->result.new_ifindex;
+		pr->confirm_until = now + FO_CONFIRM_TIMEOUT_USEC;
 		if (rq.has_undo) {
 			struct undo u = rq.undo;
 

@@ -39,6 +39,12 @@
 #define FO_TEXT_LEN 160
 #define FO_USEC_PER_SEC 1000000ULL
 #define FO_TIME_NEVER UINT64_MAX
+/*
+ * After a successful request the engine waits for an observation showing
+ * its effect before the pair's next step; past this it believes the
+ * result alone (an adapter that cannot report the field, a lost event).
+ */
+#define FO_CONFIRM_TIMEOUT_USEC (2 * FO_USEC_PER_SEC)
 
 /* The marker failoverd writes into IFLA_IFALIAS of an aggregate it made. */
 #define FO_ALIAS_PREFIX "failoverd:"

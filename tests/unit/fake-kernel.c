@@ -450,8 +450,6 @@ static int execute(struct fk *fk, const struct fo_action *a, int *ret_new)
 		d->mtu = m->mtu;
 		d->up = true;
 		d->downed_by_engine = false;
-		d->found_valid = false; /* in our aggregate now: nothing to restore */
-		d->refused_write = false;
 		q_link(fk, d);
 		reselect(fk, m);
 		q_link(fk, m);
@@ -935,8 +933,12 @@ void fk_check_quiescent(struct fk *fk)
 		if (!d->exists || !d->found_valid || d->refused_write)
 			continue;
 		m = fk_dev(fk, d->master);
-		if (m && is_ours(m))
+		if (m && is_ours(m)) {
+			/* the transaction completed: nothing to restore any more */
+			d->found_valid = false;
+			d->refused_write = false;
 			continue;
+		}
 		if (d->master)
 			continue; /* someone else took it: not ours to judge */
 		if (d->up != d->found_up)
