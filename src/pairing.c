@@ -68,11 +68,10 @@ enum {
 	SUSPECT_AGGREGATE = 1 << 2,
 };
 
+/* Fields of a link we believe changed although no observation showed it yet. */
 struct expect {
 	unsigned mask;
-	uint64_t sync_gen;       /* netlink dump generation when set */
 	struct fo_link_info want;
-	struct fo_link_info old;
 };
 
 struct pair;
@@ -87,6 +86,7 @@ struct nic {
 	struct fo_device_info dev;
 	struct expect exp;
 	uint64_t ready_at;        /* when it became actionable, FO_TIME_NEVER = not yet */
+	uint64_t n_obs;           /* RTM_NEWLINKs seen: did anything arrive after our request? */
 
 	/* derived */
 	enum fo_role role;
@@ -137,6 +137,7 @@ struct pair {
 	struct fo_action confirm;
 	int confirm_new_ifindex;
 	uint64_t confirm_until;
+	uint64_t confirm_obs;     /* n_obs of the target when the result came */
 	int team_active_set;      /* the port we made active (if the adapter cannot report it) */
 
 	/* holds */
@@ -144,6 +145,7 @@ struct pair {
 	uint64_t hold_until;
 	uint64_t backoff_usec;
 	bool refused;             /* latched after a permanent error */
+	bool rescanned;           /* the operator asked for a rescan while a transaction ran */
 	uint64_t refused_fp;
 	char refused_reason[FO_TEXT_LEN];
 	unsigned suspect;
@@ -714,52 +716,20 @@ static void exp_apply(struct nic *n)
 }
 
 /*
- * A fresh observation against an expectation: the expected value confirms
- * it, the value from before our change is stale (the event was queued
- * before our request ran), anything else is another actor's doing.
+ * An overlay (see confirm_check()) lasts until the kernel says anything
+ * about the device: a fresh observation is the truth.
  */
 static void exp_observe(struct nic *n)
 {
-	struct expect *e = &n->exp;
-	const struct fo_link_info *r = &n->raw;
-
-#define EXP_CHECK(bit, same_want, same_old)		\
-	if (e->mask & (bit)) {				\
-		if ((same_want) || !(same_old))		\
-			e->mask &= ~(unsigned) (bit);	\
-	}
-	EXP_CHECK(EXP_NAME, streq(r->name, e->want.name), streq(r->name, e->old.name));
-	EXP_CHECK(EXP_UP, (r->flags & IFF_UP) == (e->want.flags & IFF_UP),
-		  (r->flags & IFF_UP) == (e->old.flags & IFF_UP));
-	EXP_CHECK(EXP_MASTER, r->master_ifindex == e->want.master_ifindex,
-		  r->master_ifindex == e->old.master_ifindex);
-	EXP_CHECK(EXP_MAC, memcmp(r->mac, e->want.mac, FO_MAC_LEN) == 0,
-		  memcmp(r->mac, e->old.mac, FO_MAC_LEN) == 0);
-	EXP_CHECK(EXP_PRIMARY, r->bond_primary_ifindex == e->want.bond_primary_ifindex,
-		  r->bond_primary_ifindex == e->old.bond_primary_ifindex);
-	EXP_CHECK(EXP_ACTIVE, r->active_ifindex == e->want.active_ifindex,
-		  r->active_ifindex == e->old.active_ifindex);
-#undef EXP_CHECK
+	n->exp.mask = 0;
 	exp_apply(n);
 }
 
-/* Record that our request changed field(s) of n: the model believes it now. */
+/* Believe that our request changed a field of n (no observation said so in time). */
 static void exp_set(struct pairing *p, struct nic *n, unsigned bit, const struct fo_link_info *want)
 {
 	struct expect *e = &n->exp;
 
-	if (!(e->mask & bit)) {
-		/* remember the value an RTM_NEWLINK queued before our change would carry */
-		switch (bit) {
-		case EXP_NAME: memcpy(e->old.name, n->raw.name, IFNAMSIZ); break;
-		case EXP_UP: e->old.flags = n->raw.flags; break;
-		case EXP_MASTER: e->old.master_ifindex = n->raw.master_ifindex; break;
-		case EXP_MAC: memcpy(e->old.mac, n->raw.mac, FO_MAC_LEN); break;
-		case EXP_PRIMARY: e->old.bond_primary_ifindex = n->raw.bond_primary_ifindex; break;
-		case EXP_ACTIVE: e->old.active_ifindex = n->raw.active_ifindex; break;
-		default: break;
-		}
-	}
 	switch (bit) {
 	case EXP_NAME: memcpy(e->want.name, want->name, IFNAMSIZ); break;
 	case EXP_UP: e->want.flags = want->flags; break;
@@ -770,7 +740,6 @@ static void exp_set(struct pairing *p, struct nic *n, unsigned bit, const struct
 	default: break;
 	}
 	e->mask |= bit;
-	e->sync_gen = p->nl_sync_gen;
 	if (p->nl_syncing)
 		n->link_seen = true;
 	exp_apply(n);
@@ -1105,6 +1074,17 @@ static bool name_taken(const struct pairing *p, const char *name)
 	for (size_t i = 0; i < p->n_nics; i++)
 		if (p->nics[i]->have_link && streq(p->nics[i]->link.name, name))
 			return true;
+	/* names our requests gave that no observation showed yet */
+	if (p->req.active && (p->req.a.type == FO_ACT_CREATE || p->req.a.type == FO_ACT_RENAME) &&
+	    streq(p->req.a.name, name))
+		return true;
+	for (size_t i = 0; i < p->n_pairs; i++) {
+		const struct pair *pr = p->pairs[i];
+
+		if (pr->confirming && (pr->confirm.type == FO_ACT_CREATE || pr->confirm.type == FO_ACT_RENAME) &&
+		    streq(pr->confirm.name, name))
+			return true;
+	}
 	return false;
 }
 
@@ -1165,7 +1145,14 @@ static bool plan_upkeep(const struct pairing *p, struct pair *pr, struct nic *a,
 		return false;
 	if (streq(a->link.kind, "team")) {
 		/* an adapter that cannot report activeport leaves 0: trust what we set */
-		int cur = a->link.active_ifindex ? a->link.active_ifindex : pr->team_active_set;
+		int cur = a->link.active_ifindex;
+
+		if (!cur && pr->team_active_set) {
+			const struct nic *c = link_find(p, pr->team_active_set);
+
+			if (c && c->link.master_ifindex == a->ifindex)
+				cur = c->ifindex;
+		}
 		int want = team_choose_active(a, s, pn, cur);
 
 		if (want > 0 && want != cur) {
@@ -1560,6 +1547,9 @@ static void finish_compensation(struct pairing *p, struct pair *pr, uint64_t now
 			   "%s: rolled back %zu step(s) after %s failed with %s", who, pr->n_undone,
 			   pairing_action_name(pr->fail_action), pairing_errno_name(pr->fail_error));
 	pr->n_undone = 0;
+	if (pr->rescanned && pr->fail_class == FAIL_PERMANENT)
+		pr->fail_class = FAIL_TRANSIENT; /* the rescan came after the failure: try again */
+	pr->rescanned = false;
 	switch (pr->fail_class) {
 	case FAIL_PERMANENT:
 		pr->refused = true;
@@ -1771,6 +1761,14 @@ static void reconcile(struct pairing *p, struct pair *pr, uint64_t now, struct f
 	const char *who;
 
 	pr->dirty = false;
+	/* first: did the observations show our last request's effect (or is it time to believe it)? */
+	if (!(p->req.active && p->req.pair == pr) && confirm_check(p, pr, now) < 0) {
+		/* out of memory applying the overlay: try again on the next tick */
+		pr->dirty = true;
+		pr->deadline = FO_TIME_NEVER;
+		p->want_tick = true;
+		return;
+	}
 	gather(p, pr, &g);
 
 	/* the aggregate: the one holding the standby, else the committed one, else the lowest */
@@ -1821,11 +1819,6 @@ found:
 		pr->deadline = FO_TIME_NEVER;
 		return;
 	}
-	if (confirm_check(p, pr, now) < 0) {
-		/* out of memory applying the overlay: try again on the next feed */
-		pr->dirty = true;
-		return;
-	}
 	if (pr->confirming) {
 		pr->state = FO_PAIR_BUILDING;
 		pr->deadline = pr->confirm_until;
@@ -1838,7 +1831,9 @@ found:
 		struct undo u;
 
 		if (p->req.active || ret->n >= FO_ACTIONS_MAX) {
+			/* dirty: looked at again when the outstanding request is answered */
 			pr->dirty = true;
+			pr->deadline = FO_TIME_NEVER;
 			if (!p->req.active)
 				p->want_tick = true;
 			return;
@@ -1967,7 +1962,14 @@ static void run(struct pairing *p, uint64_t now, struct fo_actions *ret)
 	for (size_t i = 0; i < p->n_pairs; i++) {
 		struct pair *pr = p->pairs[i];
 
-		if (pr->deadline != FO_TIME_NEVER && pr->deadline < next)
+		if (pr->deadline == FO_TIME_NEVER)
+			continue;
+		if (pr->deadline <= now) {
+			/* due but waiting for the request slot: the result wakes it */
+			if (p->req.active)
+				continue;
+			next = now;
+		} else if (pr->deadline < next)
 			next = pr->deadline;
 	}
 	pairs_gc(p);
@@ -1999,6 +2001,7 @@ static int on_link(struct pairing *p, const struct fo_link_info *l, uint64_t now
 		return r;
 	renamed = n->have_link && !streq(n->link.name, l->name);
 	n->raw = *l;
+	n->n_obs++;
 	n->have_link = true;
 	n->synthetic = false;
 	if (p->nl_syncing)
@@ -2120,7 +2123,7 @@ static int on_sync_end(struct pairing *p, bool udev, uint64_t now, struct fo_act
 				i++;
 			continue;
 		}
-		if (!udev && n->have_link && n->exp.mask && n->exp.sync_gen < p->nl_sync_gen) {
+		if (!udev && n->have_link && n->exp.mask) {
 			/* the dump started after our change: it is the truth */
 			n->exp.mask = 0;
 			exp_apply(n);
@@ -2348,6 +2351,7 @@ static bool effect_seen(const struct pairing *p, const struct pair *pr)
  */
 static int confirm_check(struct pairing *p, struct pair *pr, uint64_t now)
 {
+	struct nic *n;
 	int r;
 
 	if (!pr->confirming)
@@ -2359,6 +2363,9 @@ static int confirm_check(struct pairing *p, struct pair *pr, uint64_t now)
 	if (now < pr->confirm_until)
 		return 0;
 	pr->confirming = false;
+	n = link_find(p, pr->confirm.ifindex);
+	if (n && n->n_obs != pr->confirm_obs)
+		return 0; /* the kernel spoke about it since and did not show our change: trust it */
 	r = apply_overlay(p, &pr->confirm, pr->confirm_new_ifindex, now);
 	if (r < 0)
 		return r;
@@ -2391,6 +2398,9 @@ static int on_result(struct pairing *p, const struct fo_obs *o, uint64_t now, st
 		case FO_ACT_ENSLAVE:
 			if (!rq.is_undo && n && n->role == FO_ROLE_PRIMARY)
 				pr->reassert_primary = true;
+			/* a team port that left lost its active role: it is not active again by joining */
+			if (pr->team_active_set == rq.a.ifindex)
+				pr->team_active_set = 0;
 			break;
 		case FO_ACT_SET_PRIMARY:
 			pr->reassert_primary = false;
@@ -2405,6 +2415,9 @@ static int on_result(struct pairing *p, const struct fo_obs *o, uint64_t now, st
 		case FO_ACT_SET_MAC:
 		case FO_ACT_SET_MTU:
 		case FO_ACT_RELEASE:
+			if (pr->team_active_set == rq.a.ifindex)
+				pr->team_active_set = 0;
+			break;
 		case FO_ACT_EVENT:
 		case FO_ACT_MAX:
 		case FO_ACT_INVALID:
@@ -2414,6 +2427,7 @@ static int on_result(struct pairing *p, const struct fo_obs *o, uint64_t now, st
 		pr->confirm = rq.a;
 		pr->confirm_new_ifindex = o->result.new_ifindex;
 		pr->confirm_until = now + FO_CONFIRM_TIMEOUT_USEC;
+		pr->confirm_obs = n ? n->n_obs : 0;
 		if (rq.has_undo) {
 			struct undo u = rq.undo;
 
@@ -2476,6 +2490,7 @@ static void on_rescan(struct pairing *p)
 		struct pair *pr = p->pairs[i];
 
 		pr->refused = false;
+		pr->rescanned = pr->compensating || (p->req.active && p->req.pair == pr);
 		if (pr->hold == HOLD_FIGHTING || pr->hold == HOLD_BACKOFF)
 			pr->hold = HOLD_NONE;
 		pr->n_fights = 0;
@@ -2661,6 +2676,9 @@ int pairing_pair(const struct pairing *p, size_t i, uint64_t now_usec, struct fo
 		.errors_permanent = pr->errors_permanent,
 		.last_error = pr->last_error,
 		.rolling_back = pr->compensating,
+		.in_transaction = pr->compensating || pr->n_undo > 0 || pr->confirming ||
+			(p->req.active && p->req.pair == pr),
+		.transaction_phase = pr->n_undo > 0 || pr->compensating ? pr->phase : 0,
 	};
 	if (a)
 		strscpy(ret->aggregate_name, sizeof(ret->aggregate_name), a->link.name);

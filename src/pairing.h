@@ -332,6 +332,8 @@ struct fo_pair_view {
 	uint64_t errors_permanent;        /* failed requests, reported and not retried */
 	int last_error;                   /* -errno of the last failure, 0 = none */
 	bool rolling_back;                /* a failed transaction is being undone */
+	bool in_transaction;              /* steps done but not complete: devices may be mid-change */
+	int transaction_phase;            /* 1 = aggregate + standby, 2 = primary, 0 = none */
 };
 
 size_t pairing_n_nics(const struct pairing *p);

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <net/if.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -293,11 +294,11 @@ static bool owned(const struct fk *fk, const struct fk_dev *d, char *why, size_t
 		(void) snprintf(why, len, "%s is kernel-managed", d->name);
 		return false;
 	}
-	if (d->master) {
+	if (d->told_master) {
 		for (size_t i = 0; i < FK_DEVS_MAX; i++)
-			if (fk->dev[i].exists && fk->dev[i].ifindex == d->master)
+			if (fk->dev[i].exists && fk->dev[i].ifindex == d->told_master)
 				m = &fk->dev[i];
-		if (!is_ours(m)) {
+		if (m && !is_ours(m)) {
 			(void) snprintf(why, len, "%s is enslaved to foreign %s", d->name, m ? m->name : "?");
 			return false;
 		}
@@ -326,7 +327,7 @@ static void check_request(struct fk *fk, const struct fo_action *a)
 	if (!owned(fk, d, why, sizeof(why)))
 		violation(fk, "%s %s: write to a device failoverd does not own: %s",
 			  pairing_action_name(a->type), d->name, why);
-	if (a->type == FO_ACT_SET_DOWN && d->has_addresses)
+	if (a->type == FO_ACT_SET_DOWN && d->told_has_addresses)
 		violation(fk, "SET_DOWN %s: it has addresses", d->name);
 	if ((a->type == FO_ACT_DELETE || a->type == FO_ACT_SET_PRIMARY || a->type == FO_ACT_SET_ACTIVE) &&
 	    !is_ours(d))
@@ -375,6 +376,8 @@ static int execute(struct fk *fk, const struct fo_action *a, int *ret_new)
 		q_link(fk, d);
 		q_udev(fk, d);
 		*ret_new = d->ifindex;
+		if (d->ifindex < FK_IFINDEX_MAX)
+			fk->created[d->ifindex] = true;
 		return 0;
 	case FO_ACT_DELETE:
 		if (!d)
@@ -497,6 +500,28 @@ static int execute(struct fk *fk, const struct fo_action *a, int *ret_new)
 
 /* ---------------------------------------------------------- engine I/O */
 
+/*
+ * A device in our aggregate whose transaction phase completed has nothing
+ * to restore any more: forget how it was found.
+ */
+static void note_committed(struct fk *fk)
+{
+	for (size_t i = 0; i < FK_DEVS_MAX; i++) {
+		struct fk_dev *d = &fk->dev[i];
+		struct fo_pair_view v;
+
+		/* judged on what the engine was told: it commits on observations */
+		if (!d->exists || !d->found_valid || !d->told_master_ours)
+			continue;
+		if (fk_pair_of(fk, d->ifindex, &v) < 0)
+			continue;
+		if (v.rolling_back || v.transaction_phase == (d->virtio ? 1 : 2))
+			continue;
+		d->found_valid = false;
+		d->refused_write = false;
+	}
+}
+
 static void feed(struct fk *fk, const struct fo_obs *o)
 {
 	struct fo_actions out = { .n = 0 };
@@ -505,6 +530,16 @@ static void feed(struct fk *fk, const struct fo_obs *o)
 
 	if (!fk->eng)
 		return;
+	if (o->type == FO_OBS_LINK) {
+		struct fk_dev *d = fk_dev(fk, o->link.ifindex);
+
+		if (d) {
+			d->told_master = o->link.master_ifindex;
+			d->told_master_ours = d->told_master > 0 && d->told_master < FK_IFINDEX_MAX &&
+					      fk->created[d->told_master];
+			d->told_has_addresses = o->link.has_addresses;
+		}
+	}
 	r = pairing_feed(fk->eng, o, fk->now, &out);
 	if (r < 0)
 		violation(fk, "pairing_feed(type %d) = %d", o->type, r);
@@ -535,12 +570,22 @@ static void feed(struct fk *fk, const struct fo_obs *o)
 		if (fk->n_reqq < FO_ACTIONS_MAX)
 			fk->reqq[fk->n_reqq++] = *a;
 	}
+	note_committed(fk);
 }
 
 /* The executor: run queued requests one at a time, feeding each result back. */
 static void pump(struct fk *fk)
 {
+	unsigned burst = 0;
+
 	while (fk->n_reqq > 0 && fk->eng) {
+		if (++burst > 1000) {
+			/* a request storm without any observation in between: a livelock */
+			violation(fk, "more than 1000 requests without an observation");
+			fk->n_reqq = 0;
+			fk->outstanding = false;
+			return;
+		}
 		struct fo_action a = fk->reqq[0];
 		struct fo_obs o = { .type = FO_OBS_RESULT };
 		struct fk_dev *d;
@@ -653,7 +698,8 @@ bool fk_run(struct fk *fk, uint64_t horizon_usec)
 
 void fk_init(struct fk *fk, const struct fo_config *cfg)
 {
-	memset(fk, 0, sizeof(*fk));
+	/* the queues and the log need no clearing: cheap enough for 100,000 runs */
+	memset(fk, 0, offsetof(struct fk, nlq));
 	fk->cfg = *cfg;
 	fk->next_ifindex = 2;
 	fk->deadline = FO_TIME_NEVER;
@@ -676,6 +722,11 @@ int fk_add_dev(struct fk *fk, const struct fk_dev *tmpl)
 	*d = *tmpl;
 	d->exists = true;
 	d->ifindex = ifindex;
+	d->exists = false;
+	if (fk_by_name(fk, d->name))
+		/* like the kernel's own "ethN" for a name that is taken */
+		(void) snprintf(d->name, IFNAMSIZ, "dev%d", ifindex);
+	d->exists = true;
 	q_link(fk, d);
 	if (d->udev_known && d->initialized)
 		q_udev(fk, d);
@@ -759,6 +810,19 @@ void fk_set_carrier(struct fk *fk, int ifindex, bool carrier)
 		reselect(fk, m);
 }
 
+void fk_admin_set_up(struct fk *fk, int ifindex, bool up)
+{
+	struct fk_dev *d = fk_dev(fk, ifindex), *m;
+
+	if (!d)
+		return;
+	d->up = up;
+	d->found_valid = false;
+	q_link(fk, d);
+	if ((m = fk_dev(fk, d->master)))
+		reselect(fk, m);
+}
+
 void fk_set_addresses(struct fk *fk, int ifindex, bool has)
 {
 	struct fk_dev *d = fk_dev(fk, ifindex);
@@ -775,9 +839,8 @@ void fk_admin_release(struct fk *fk, int ifindex)
 
 	if (!d || !d->master)
 		return;
+	/* the engine's rollback still owes it the state it was found in (if uncommitted) */
 	release(fk, d, false);
-	d->found_valid = false;
-	d->downed_by_engine = false;
 }
 
 void fk_admin_delete(struct fk *fk, int ifindex)
@@ -786,11 +849,6 @@ void fk_admin_delete(struct fk *fk, int ifindex)
 
 	if (!d || !is_agg(d))
 		return;
-	for (size_t i = 0; i < FK_DEVS_MAX; i++)
-		if (fk->dev[i].exists && fk->dev[i].master == ifindex) {
-			fk->dev[i].found_valid = false;
-			fk->dev[i].downed_by_engine = false;
-		}
 	remove_dev(fk, d);
 }
 
@@ -888,6 +946,12 @@ void fk_start(struct fk *fk)
 
 void fk_stop(struct fk *fk)
 {
+	/*
+	 * A new daemon knows only what the kernel shows: "how the standby was
+	 * found" dies with the old one (docs/design.md, restart mid-transaction).
+	 */
+	for (size_t i = 0; i < FK_DEVS_MAX; i++)
+		fk->dev[i].found_valid = false;
 	fk->eng = pairing_free(fk->eng);
 	fk->nl_n = fk->ud_n = 0;
 	fk->n_reqq = 0;
@@ -922,8 +986,8 @@ void fk_check_quiescent(struct fk *fk)
 	for (size_t i = 0; i < pairing_n_pairs(fk->eng); i++) {
 		struct fo_pair_view v;
 
-		/* a rollback waiting to retry a step is not done yet */
-		if (pairing_pair(fk->eng, i, fk->now, &v) == 0 && v.rolling_back)
+		/* a transaction (or its rollback) still running is not done yet */
+		if (pairing_pair(fk->eng, i, fk->now, &v) == 0 && (v.rolling_back || v.in_transaction))
 			return;
 	}
 	for (size_t i = 0; i < FK_DEVS_MAX; i++) {

@@ -24,8 +24,9 @@
 #include "pairing.h"
 
 #define FK_DEVS_MAX 64
-#define FK_QUEUE_MAX 4096
+#define FK_QUEUE_MAX 1024
 #define FK_LOG_LINES 256
+#define FK_IFINDEX_MAX 4096
 #define FK_VIOLATION_LEN 512
 
 struct fk_dev {
@@ -58,6 +59,10 @@ struct fk_dev {
 	char found_name[IFNAMSIZ];
 	bool downed_by_engine;
 	bool refused_write;          /* the kernel (fault) refused a write for good: no judging */
+	/* what the engine was told last (it cannot know better): ownership is judged on this */
+	int told_master;
+	bool told_master_ours;
+	bool told_has_addresses;
 };
 
 struct fk;
@@ -69,12 +74,12 @@ struct fk {
 	bool live_rename;            /* kernel >= 6.2: renaming an UP device works */
 	struct fk_dev dev[FK_DEVS_MAX];
 	int next_ifindex;
+	bool created[FK_IFINDEX_MAX]; /* ifindexes of aggregates the engine created */
 
 	struct pairing *eng;         /* NULL while the daemon is not running */
 	uint64_t now;
 	uint64_t deadline;
 
-	struct fo_obs nlq[FK_QUEUE_MAX], udq[FK_QUEUE_MAX];
 	size_t nl_head, nl_n, ud_head, ud_n;
 
 	struct fo_action reqq[FO_ACTIONS_MAX];
@@ -91,12 +96,15 @@ struct fk {
 	uint64_t requests_failed;
 	uint64_t events[FO_EV_MAX];
 
-	char log[FK_LOG_LINES][FO_TEXT_LEN + 48];
 	size_t log_n;
 	bool verbose;
 
 	size_t n_violations;
 	char violation[FK_VIOLATION_LEN];
+
+	/* big buffers last: fk_init() does not clear them */
+	struct fo_obs nlq[FK_QUEUE_MAX], udq[FK_QUEUE_MAX];
+	char log[FK_LOG_LINES][FO_TEXT_LEN + 48];
 };
 
 void fk_init(struct fk *fk, const struct fo_config *cfg);
@@ -112,6 +120,7 @@ void fk_udev_init(struct fk *fk, int ifindex, const char *new_name);
 void fk_remove(struct fk *fk, int ifindex);
 void fk_set_carrier(struct fk *fk, int ifindex, bool carrier);
 void fk_set_addresses(struct fk *fk, int ifindex, bool has);
+void fk_admin_set_up(struct fk *fk, int ifindex, bool up);
 void fk_admin_release(struct fk *fk, int ifindex);
 void fk_admin_delete(struct fk *fk, int ifindex);
 int fk_admin_foreign_bond(struct fk *fk, const char *name, int slave_ifindex);
