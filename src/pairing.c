@@ -138,6 +138,7 @@ struct pair {
 	int confirm_new_ifindex;
 	uint64_t confirm_until;
 	uint64_t confirm_obs;     /* n_obs of the target when the result came */
+	uint64_t confirm_dumps;   /* netlink dumps completed when the result came */
 	int team_active_set;      /* the port we made active (if the adapter cannot report it) */
 
 	/* holds */
@@ -191,6 +192,7 @@ struct pairing {
 	bool nl_synced, udev_synced, started;
 	bool nl_syncing, udev_syncing;
 	uint64_t nl_sync_gen;
+	uint64_t nl_dumps_done;
 
 	uint64_t next_id;
 	struct request req;
@@ -1655,9 +1657,10 @@ static void observe_pair(struct pairing *p, struct pair *pr, const struct gather
 			   agg_name(a, pr), pr->sby_ifindex);
 		pr->sby_ifindex = 0;
 		pr->suspect &= ~(unsigned) SUSPECT_STANDBY;
-	} else if (s && a && s->link.master_ifindex != a->ifindex && !(pr->suspect & SUSPECT_STANDBY)) {
+	} else if (s && old_a && s->link.master_ifindex != old_a->ifindex && !(pr->suspect & SUSPECT_STANDBY)) {
+		/* released from the aggregate we built, and not by us */
 		pr->suspect |= SUSPECT_STANDBY;
-	} else if (s && a && s->link.master_ifindex == a->ifindex)
+	} else if (s && old_a && s->link.master_ifindex == old_a->ifindex)
 		pr->suspect &= ~(unsigned) SUSPECT_STANDBY;
 
 	if (pr->pri_ifindex && !pn) {
@@ -1667,9 +1670,9 @@ static void observe_pair(struct pairing *p, struct pair *pr, const struct gather
 		pr->pri_ifindex = 0;
 		pr->lost_at = now;
 		pr->suspect &= ~(unsigned) SUSPECT_PRIMARY;
-	} else if (pn && a && pn->link.master_ifindex != a->ifindex && !(pr->suspect & SUSPECT_PRIMARY)) {
+	} else if (pn && old_a && pn->link.master_ifindex != old_a->ifindex && !(pr->suspect & SUSPECT_PRIMARY)) {
 		pr->suspect |= SUSPECT_PRIMARY;
-	} else if (pn && a && pn->link.master_ifindex == a->ifindex)
+	} else if (pn && old_a && pn->link.master_ifindex == old_a->ifindex)
 		pr->suspect &= ~(unsigned) SUSPECT_PRIMARY;
 
 	if (pr->suspect && !before && pr->hold != HOLD_FIGHTING) {
@@ -2139,6 +2142,7 @@ static int on_sync_end(struct pairing *p, bool udev, uint64_t now, struct fo_act
 	} else {
 		p->nl_syncing = false;
 		p->nl_synced = true;
+		p->nl_dumps_done++;
 	}
 	if (p->started)
 		emit_event(p, ret, FO_EV_RESYNC, 0, false, "failoverd: %s resync done, %zu entries gone",
@@ -2314,6 +2318,8 @@ static bool effect_seen(const struct pairing *p, const struct pair *pr)
 	}
 	if (!n)
 		return true; /* vanished: nothing left to wait for */
+	if (n->n_obs == pr->confirm_obs)
+		return false; /* nothing heard since the result: what we hold may be stale */
 	switch (a->type) {
 	case FO_ACT_SET_DOWN:
 		return !(n->raw.flags & IFF_UP);
@@ -2366,6 +2372,8 @@ static int confirm_check(struct pairing *p, struct pair *pr, uint64_t now)
 	n = link_find(p, pr->confirm.ifindex);
 	if (n && n->n_obs != pr->confirm_obs)
 		return 0; /* the kernel spoke about it since and did not show our change: trust it */
+	if (p->nl_dumps_done != pr->confirm_dumps)
+		return 0; /* a full dump since the result did not show it either */
 	r = apply_overlay(p, &pr->confirm, pr->confirm_new_ifindex, now);
 	if (r < 0)
 		return r;
@@ -2377,8 +2385,8 @@ static int on_result(struct pairing *p, const struct fo_obs *o, uint64_t now, st
 	struct request rq = p->req;
 	struct pair *pr = rq.pair;
 	int err = o->result.error;
+	char who[IFNAMSIZ > KEY_TEXT_LEN ? IFNAMSIZ : KEY_TEXT_LEN];
 	struct nic *n;
-	const char *who;
 
 	if (err > 0 || o->result.new_ifindex < 0)
 		return -EINVAL;
@@ -2387,7 +2395,7 @@ static int on_result(struct pairing *p, const struct fo_obs *o, uint64_t now, st
 	p->req.active = false;
 	pr->dirty = true;
 	n = link_find(p, rq.a.ifindex);
-	who = n ? nic_name(n) : rq.a.name[0] ? rq.a.name : pr->key_text;
+	strscpy(who, sizeof(who), n ? nic_name(n) : rq.a.name[0] ? rq.a.name : pr->key_text);
 
 	if (err == 0) {
 		switch (rq.a.type) {
@@ -2428,6 +2436,7 @@ static int on_result(struct pairing *p, const struct fo_obs *o, uint64_t now, st
 		pr->confirm_new_ifindex = o->result.new_ifindex;
 		pr->confirm_until = now + FO_CONFIRM_TIMEOUT_USEC;
 		pr->confirm_obs = n ? n->n_obs : 0;
+		pr->confirm_dumps = p->nl_dumps_done;
 		if (rq.has_undo) {
 			struct undo u = rq.undo;
 
@@ -2451,6 +2460,30 @@ static int on_result(struct pairing *p, const struct fo_obs *o, uint64_t now, st
 			   c == FAIL_TRANSIENT ? "transient, will retry" :
 			   c == FAIL_VANISHED ? "device vanished" : "permanent");
 		pr->last_error = err;
+		if (c == FAIL_VANISHED) {
+			/* what we only believed about the devices involved is void */
+			int ids[] = { rq.a.ifindex, rq.a.master_ifindex, rq.a.arg_ifindex };
+
+			for (size_t i = 0; i < ELEMENTSOF(ids); i++) {
+				struct nic *v = link_find(p, ids[i]);
+				int r;
+
+				if (!v)
+					continue;
+				if (v->synthetic) {
+					r = on_link_gone(p, v->ifindex, now);
+					if (r < 0)
+						return r;
+				} else if (v->exp.mask) {
+					v->exp.mask = 0;
+					exp_apply(v);
+					r = nic_changed(p, v, now);
+					if (r < 0)
+						return r;
+				}
+			}
+			n = link_find(p, rq.a.ifindex);
+		}
 		if (c == FAIL_TRANSIENT)
 			pr->errors_transient++;
 		else if (c == FAIL_PERMANENT)

@@ -274,14 +274,33 @@ static void remove_dev(struct fk *fk, struct fk_dev *d)
 }
 
 /* The first write to a free device records how the engine found it. */
-static void note_found(struct fk_dev *d)
+static void note_found(struct fk *fk, struct fk_dev *d)
 {
+	struct fo_pair_view v;
+
 	if (d->found_valid)
 		return;
+	if (d->ext_touched) {
+		/* only a transaction that starts now (nothing to undo yet) finds it anew */
+		if (!fk->eng || fk_pair_of(fk, d->ifindex, &v) < 0 || v.transaction_phase != 0 || v.rolling_back)
+			return;
+		d->ext_touched = false;
+	}
 	d->found_valid = true;
 	d->refused_write = false;
 	d->found_up = d->up;
 	strscpy(d->found_name, IFNAMSIZ, d->name);
+}
+
+/*
+ * Another actor changed d: "as found" no longer says anything, and the
+ * writes of a transaction that was already running (its rollback included)
+ * must not record a new "found".  The next fresh transaction does.
+ */
+static void external_change(struct fk *fk, struct fk_dev *d)
+{
+	d->found_valid = false;
+	d->ext_touched = true;
 }
 
 static bool owned(const struct fk *fk, const struct fk_dev *d, char *why, size_t len)
@@ -391,7 +410,7 @@ static int execute(struct fk *fk, const struct fo_action *a, int *ret_new)
 		if (!d)
 			return -ENODEV;
 		if (!is_agg(d) && !d->master)
-			note_found(d);
+			note_found(fk, d);
 		d->up = a->type == FO_ACT_SET_UP;
 		d->downed_by_engine = !d->up && d->virtio;
 		q_link(fk, d);
@@ -408,7 +427,7 @@ static int execute(struct fk *fk, const struct fo_action *a, int *ret_new)
 		if (d->up && !fk->live_rename)
 			return -EBUSY;
 		if (!is_agg(d) && !d->master)
-			note_found(d);
+			note_found(fk, d);
 		strscpy(d->name, IFNAMSIZ, a->name);
 		q_link(fk, d);
 		q_udev(fk, d);
@@ -421,7 +440,7 @@ static int execute(struct fk *fk, const struct fo_action *a, int *ret_new)
 		if (d->virtio && d->standby_feature)
 			return -EOPNOTSUPP;
 		if (!is_agg(d) && !d->master)
-			note_found(d);
+			note_found(fk, d);
 		memcpy(d->mac, a->mac, FO_MAC_LEN);
 		q_link(fk, d);
 		return 0;
@@ -446,7 +465,7 @@ static int execute(struct fk *fk, const struct fo_action *a, int *ret_new)
 		if ((d->max_mtu && m->mtu > d->max_mtu) || (d->min_mtu && m->mtu < d->min_mtu))
 			return -EINVAL;
 		if (!d->master)
-			note_found(d);
+			note_found(fk, d);
 		memcpy(d->mac_before_enslave, d->mac, FO_MAC_LEN);
 		d->master = m->ifindex;
 		memcpy(d->mac, m->mac, FO_MAC_LEN);
@@ -817,7 +836,7 @@ void fk_admin_set_up(struct fk *fk, int ifindex, bool up)
 	if (!d)
 		return;
 	d->up = up;
-	d->found_valid = false;
+	external_change(fk, d);
 	q_link(fk, d);
 	if ((m = fk_dev(fk, d->master)))
 		reselect(fk, m);
@@ -839,8 +858,8 @@ void fk_admin_release(struct fk *fk, int ifindex)
 
 	if (!d || !d->master)
 		return;
-	/* the engine's rollback still owes it the state it was found in (if uncommitted) */
 	release(fk, d, false);
+	external_change(fk, d);
 }
 
 void fk_admin_delete(struct fk *fk, int ifindex)
@@ -849,6 +868,9 @@ void fk_admin_delete(struct fk *fk, int ifindex)
 
 	if (!d || !is_agg(d))
 		return;
+	for (size_t i = 0; i < FK_DEVS_MAX; i++)
+		if (fk->dev[i].exists && fk->dev[i].master == ifindex)
+			external_change(fk, &fk->dev[i]);
 	remove_dev(fk, d);
 }
 
@@ -871,8 +893,7 @@ int fk_admin_foreign_bond(struct fk *fk, const char *name, int slave_ifindex)
 		memcpy(s->mac_before_enslave, s->mac, FO_MAC_LEN);
 		s->master = ifindex;
 		s->up = true;
-		s->found_valid = false;
-		s->downed_by_engine = false;
+		external_change(fk, s);
 		q_link(fk, s);
 		reselect(fk, b);
 	}

@@ -62,6 +62,7 @@ struct fk_dev {
 	/* what the engine was told last (it cannot know better): ownership is judged on this */
 	int told_master;
 	bool told_master_ours;
+	bool ext_touched;            /* another actor changed it since the engine found it */
 	bool told_has_addresses;
 };
 
