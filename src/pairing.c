@@ -358,7 +358,7 @@ const char *pairing_key_format(const struct fo_key *k, char *buf, size_t len)
 	case FO_KEY_NONE:
 	case FO_KEY_MAX:
 	case FO_KEY_INVALID:
-		strscpy(buf, len, "none");
+		(void) snprintf(buf, len, "%s", "none");
 		break;
 	}
 	return buf;
@@ -451,7 +451,7 @@ void pairing_config_defaults(struct fo_config *cfg)
 			.tx_queues = -1,
 		},
 	};
-	strscpy(cfg->name_prefix, sizeof(cfg->name_prefix), "fo");
+	(void) snprintf(cfg->name_prefix, sizeof(cfg->name_prefix), "%s", "fo");
 }
 
 int pairing_config_check(const struct fo_config *cfg, const char **ret_reason)
@@ -2221,7 +2221,7 @@ static int apply_overlay(struct pairing *p, const struct fo_action *a, int new_i
 			n->raw = (struct fo_link_info) { .ifindex = new_ifindex, .mtu = a->mtu };
 			strscpy(n->raw.name, IFNAMSIZ, a->name);
 			memcpy(n->raw.mac, a->mac, FO_MAC_LEN);
-			strscpy(n->raw.kind, FO_KIND_LEN, a->backend == FO_BACKEND_TEAM ? "team" : "bond");
+			(void) snprintf(n->raw.kind, FO_KIND_LEN, "%s", a->backend == FO_BACKEND_TEAM ? "team" : "bond");
 			strscpy(n->raw.alias, FO_ALIAS_LEN, a->alias);
 			n->have_link = true;
 			n->synthetic = true;

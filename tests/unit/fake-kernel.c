@@ -133,10 +133,10 @@ static void snapshot_dev(const struct fk_dev *d, struct fo_device_info *dv)
 		dv->group.group_id = d->group_id;
 	} else if (d->pci[0]) {
 		dv->group.status = PCICAP_ABSENT;
-		strscpy(dv->group.reason, PCICAP_REASON_LEN, "no group-ID capability");
+		(void) snprintf(dv->group.reason, PCICAP_REASON_LEN, "%s", "no group-ID capability");
 	} else {
 		dv->group.status = PCICAP_NOT_PCI;
-		strscpy(dv->group.reason, PCICAP_REASON_LEN, "not a PCI device");
+		(void) snprintf(dv->group.reason, PCICAP_REASON_LEN, "%s", "not a PCI device");
 	}
 }
 
@@ -383,7 +383,7 @@ static int execute(struct fk *fk, const struct fo_action *a, int *ret_new)
 		if (r < 0)
 			return r;
 		strscpy(d->name, IFNAMSIZ, a->name);
-		strscpy(d->kind, FO_KIND_LEN, a->backend == FO_BACKEND_TEAM ? "team" : "bond");
+		(void) snprintf(d->kind, FO_KIND_LEN, "%s", a->backend == FO_BACKEND_TEAM ? "team" : "bond");
 		strscpy(d->alias, FO_ALIAS_LEN, a->alias);
 		memcpy(d->mac, a->mac, FO_MAC_LEN);
 		d->mtu = a->mtu ? a->mtu : 1500;
@@ -763,8 +763,8 @@ int fk_add_standby(struct fk *fk, const char *name, const uint8_t mac[FO_MAC_LEN
 	strscpy(t.name, IFNAMSIZ, name);
 	memcpy(t.mac, mac, FO_MAC_LEN);
 	memcpy(t.perm_mac, mac, FO_MAC_LEN);
-	strscpy(t.driver, FO_DRIVER_LEN, "virtio_net");
-	strscpy(t.pci, FO_PCI_ADDR_LEN, "0000:00:03.0");
+	(void) snprintf(t.driver, FO_DRIVER_LEN, "%s", "virtio_net");
+	(void) snprintf(t.pci, FO_PCI_ADDR_LEN, "%s", "0000:00:03.0");
 	return fk_add_dev(fk, &t);
 }
 
@@ -779,7 +779,7 @@ int fk_add_vf(struct fk *fk, const char *name, const uint8_t mac[FO_MAC_LEN], ui
 	strscpy(t.name, IFNAMSIZ, name);
 	memcpy(t.mac, mac, FO_MAC_LEN);
 	memcpy(t.perm_mac, mac, FO_MAC_LEN);
-	strscpy(t.driver, FO_DRIVER_LEN, "e1000e");
+	(void) snprintf(t.driver, FO_DRIVER_LEN, "%s", "e1000e");
 	(void) snprintf(t.pci, FO_PCI_ADDR_LEN, "0000:%02x:00.0", (unsigned) fk->next_ifindex & 0xff);
 	return fk_add_dev(fk, &t);
 }
@@ -882,7 +882,7 @@ int fk_admin_foreign_bond(struct fk *fk, const char *name, int slave_ifindex)
 	int ifindex;
 
 	strscpy(t.name, IFNAMSIZ, name);
-	strscpy(t.kind, FO_KIND_LEN, "bond");
+	(void) snprintf(t.kind, FO_KIND_LEN, "%s", "bond");
 	fk_mac(t.mac, 0xbb0000u + (unsigned) fk->next_ifindex);
 	ifindex = fk_add_dev(fk, &t);
 	if (ifindex < 0)
