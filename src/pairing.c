@@ -151,6 +151,7 @@ struct pair {
 	uint64_t refused_fp;
 	char refused_reason[FO_TEXT_LEN];
 	unsigned suspect;
+	int acked_sby, acked_pri; /* a release by another actor already noted (not re-armed while we redo) */
 	uint64_t fights[FIGHTS_MAX];
 	size_t n_fights;
 
@@ -1658,11 +1659,14 @@ static void observe_pair(struct pairing *p, struct pair *pr, const struct gather
 			   agg_name(a, pr), pr->sby_ifindex);
 		pr->sby_ifindex = 0;
 		pr->suspect &= ~(unsigned) SUSPECT_STANDBY;
-	} else if (s && old_a && s->link.master_ifindex != old_a->ifindex && !(pr->suspect & SUSPECT_STANDBY)) {
+	} else if (s && old_a && s->link.master_ifindex != old_a->ifindex && pr->acked_sby != s->ifindex) {
 		/* released from the aggregate we built, and not by us */
 		pr->suspect |= SUSPECT_STANDBY;
-	} else if (s && old_a && s->link.master_ifindex == old_a->ifindex)
+		pr->acked_sby = s->ifindex;
+	} else if (s && old_a && s->link.master_ifindex == old_a->ifindex) {
 		pr->suspect &= ~(unsigned) SUSPECT_STANDBY;
+		pr->acked_sby = 0;
+	}
 
 	if (pr->pri_ifindex && !pn) {
 		emit_event(p, ret, FO_EV_PRIMARY_LOST, 0, false,
@@ -1671,10 +1675,13 @@ static void observe_pair(struct pairing *p, struct pair *pr, const struct gather
 		pr->pri_ifindex = 0;
 		pr->lost_at = now;
 		pr->suspect &= ~(unsigned) SUSPECT_PRIMARY;
-	} else if (pn && old_a && pn->link.master_ifindex != old_a->ifindex && !(pr->suspect & SUSPECT_PRIMARY)) {
+	} else if (pn && old_a && pn->link.master_ifindex != old_a->ifindex && pr->acked_pri != pn->ifindex) {
 		pr->suspect |= SUSPECT_PRIMARY;
-	} else if (pn && old_a && pn->link.master_ifindex == old_a->ifindex)
+		pr->acked_pri = pn->ifindex;
+	} else if (pn && old_a && pn->link.master_ifindex == old_a->ifindex) {
 		pr->suspect &= ~(unsigned) SUSPECT_PRIMARY;
+		pr->acked_pri = 0;
+	}
 
 	if (pr->suspect && !before && pr->hold != HOLD_FIGHTING) {
 		/* wait a back-off before redoing: an unplug shows "released" before "gone" */

@@ -927,6 +927,13 @@ static void dump(struct fk *fk, bool udev)
 {
 	struct fo_obs o = { .type = FO_OBS_SYNC_BEGIN, .sync_udev = udev };
 
+	/*
+	 * The daemon reads what its monitor socket holds before it dumps (an
+	 * event older than a dump fed after it would undo the dump's truth).
+	 */
+	while (udev ? fk_deliver_udev(fk) : fk_deliver_nl(fk))
+		;
+
 	feed_pump(fk, &o);
 	for (size_t i = 0; i < FK_DEVS_MAX; i++) {
 		const struct fk_dev *d = &fk->dev[i];
