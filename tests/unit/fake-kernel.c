@@ -286,10 +286,11 @@ static void note_found(struct fk *fk, struct fk_dev *d)
 			return;
 		d->ext_touched = false;
 	}
+	/* as the engine found it: what it had been told (it cannot know better) */
 	d->found_valid = true;
 	d->refused_write = false;
-	d->found_up = d->up;
-	strscpy(d->found_name, IFNAMSIZ, d->name);
+	d->found_up = d->told_up;
+	strscpy(d->found_name, IFNAMSIZ, d->told_name);
 }
 
 /*
@@ -554,6 +555,8 @@ static void feed(struct fk *fk, const struct fo_obs *o)
 
 		if (d) {
 			d->told_master = o->link.master_ifindex;
+			d->told_up = o->link.flags & IFF_UP;
+			strscpy(d->told_name, IFNAMSIZ, o->link.name);
 			d->told_master_ours = d->told_master > 0 && d->told_master < FK_IFINDEX_MAX &&
 					      fk->created[d->told_master];
 			d->told_has_addresses = o->link.has_addresses;
@@ -1036,7 +1039,8 @@ void fk_check_quiescent(struct fk *fk)
 		if (d->up != d->found_up)
 			violation(fk, "%s left %s (found %s)", d->name, d->up ? "up" : "down",
 				  d->found_up ? "up" : "down");
-		else if (!streq(d->name, d->found_name) && !fk_by_name(fk, d->found_name))
+		/* the engine renames standbys only; VFs are renamed by udev */
+		else if (d->virtio && !streq(d->name, d->found_name) && !fk_by_name(fk, d->found_name))
 			violation(fk, "%s left renamed (found as %s)", d->name, d->found_name);
 	}
 }
