@@ -33,6 +33,7 @@
 
 #define STANDBY_SUFFIX "nsby"
 #define UNDO_MAX 8
+#define UNDO_VANISHED_TRIES 3
 #define FIGHTS_MAX 32
 #define GATHER_MAX 4
 #define KEY_TEXT_LEN 48
@@ -103,6 +104,7 @@ struct undo {
 	char name[IFNAMSIZ];      /* RENAME: back to this */
 	char set_name[IFNAMSIZ];  /* RENAME: only while it still has this */
 	uint8_t mac[FO_MAC_LEN];  /* SET_MAC: back to this */
+	unsigned tries;           /* failed attempts so far */
 };
 
 struct pair {
@@ -193,6 +195,7 @@ struct pairing {
 
 	bool nl_synced, udev_synced, started;
 	bool nl_syncing, udev_syncing;
+	bool rescan_nl, rescan_udev; /* after FO_OBS_RESCAN: quiet until its dumps ended */
 	uint64_t nl_sync_gen;
 	uint64_t nl_dumps_done;
 
@@ -1968,8 +1971,8 @@ static void run(struct pairing *p, uint64_t now, struct fo_actions *ret)
 	size_t n;
 
 	ret->next_deadline_usec = FO_TIME_NEVER;
-	if (!p->started)
-		return;
+	if (!p->started || p->rescan_nl || p->rescan_udev)
+		return; /* never act on a partial view */
 	p->want_tick = false;
 	n = p->n_pairs;
 	for (size_t k = 0; k < n; k++) {
@@ -2167,6 +2170,15 @@ static int on_sync_end(struct pairing *p, bool udev, uint64_t now, struct fo_act
 				return r;
 		}
 		i++;
+	}
+	if (p->rescan_nl || p->rescan_udev) {
+		if (udev)
+			p->rescan_udev = false;
+		else
+			p->rescan_nl = false;
+		if (!p->rescan_nl && !p->rescan_udev)
+			for (size_t i = 0; i < p->n_pairs; i++)
+				p->pairs[i]->dirty = true;
 	}
 	if (udev) {
 		p->udev_syncing = false;
@@ -2523,9 +2535,18 @@ static int on_result(struct pairing *p, const struct fo_obs *o, uint64_t now, st
 		if (rq.is_undo) {
 			if (rq.a.type == FO_ACT_SET_UP && n && n->role == FO_ROLE_STANDBY)
 				pr->standby_was_up = true;
-			if (c == FAIL_TRANSIENT && rq.has_undo) {
-				/* never give up restoring a device: the same step again, later */
-				undo_push(pr, &rq.undo);
+			/*
+			 * Never give up restoring a device on a transient error: the same
+			 * step again, later.  "Vanished" for a device we still see (the
+			 * RTM_DELLINK may follow) is retried a few times, then dropped.
+			 */
+			if (rq.has_undo && (c == FAIL_TRANSIENT ||
+					    (c == FAIL_VANISHED && link_find(p, rq.a.ifindex) &&
+					     rq.undo.tries < UNDO_VANISHED_TRIES))) {
+				struct undo u = rq.undo;
+
+				u.tries++;
+				undo_push(pr, &u);
 				pr->n_undone--;
 				backoff_grow(p, pr);
 				pr->hold = HOLD_BACKOFF;
@@ -2551,6 +2572,8 @@ static int on_result(struct pairing *p, const struct fo_obs *o, uint64_t now, st
 
 static void on_rescan(struct pairing *p)
 {
+	/* the daemon follows with a full dump and enumeration: wait for both */
+	p->rescan_nl = p->rescan_udev = true;
 	for (size_t i = 0; i < p->n_pairs; i++) {
 		struct pair *pr = p->pairs[i];
 
