@@ -1469,8 +1469,19 @@ static bool undo_next(struct pairing *p, struct pair *pr, struct fo_action *ret_
 				continue;
 			break;
 		case FO_ACT_RENAME:
-			if (!streq(n->link.name, u.set_name) || name_taken(p, u.name))
+			if (!streq(n->link.name, u.set_name))
 				continue;
+			if (name_taken(p, u.name)) {
+				/*
+				 * Usually our own aggregate, whose deletion is not observed yet:
+				 * try again after a back-off, a few times.
+				 */
+				if (u.tries++ < UNDO_VANISHED_TRIES) {
+					undo_push(pr, &u);
+					return false;
+				}
+				continue;
+			}
 			strscpy(ret_a->name, IFNAMSIZ, u.name);
 			break;
 		case FO_ACT_DELETE:
@@ -1876,6 +1887,15 @@ found:
 			pr->n_undone++;
 			emit_request(p, pr, &act, true, &u, ret);
 			pr->state = FO_PAIR_BUILDING;
+			return;
+		}
+		if (pr->n_undo > 0) {
+			/* a step must wait (its name is still taken): back off, then again */
+			backoff_grow(p, pr);
+			pr->hold = HOLD_BACKOFF;
+			pr->hold_until = now + pr->backoff_usec;
+			pr->state = FO_PAIR_BACKOFF;
+			pr->deadline = pr->hold_until;
 			return;
 		}
 		finish_compensation(p, pr, now, ret, who);
