@@ -1910,8 +1910,9 @@ found:
 	if (pr->n_undo > 0) {
 		if ((pr->phase == 1 && p1_done) || (pr->phase == 2 && p2_done))
 			commit(pr);
-		else if (pl.kind != PLAN_STEP && !pr->await_create &&
-			 !(pl.kind == PLAN_WAIT && pl.state == FO_PAIR_BUILDING)) {
+		else if ((pl.kind != PLAN_STEP && !pr->await_create &&
+			  !(pl.kind == PLAN_WAIT && pl.state == FO_PAIR_BUILDING)) ||
+			 (pl.kind == PLAN_STEP && !pl.maintenance && pl.phase != pr->phase)) {
 			/* its preconditions went away: undo the running transaction */
 			start_abort(pr, pl.reason[0] ? pl.reason : "the NICs changed");
 			pr->dirty = true;
