@@ -212,6 +212,8 @@ static int event_level(const struct fo_action *a)
 	case FO_EV_CONFLICT:
 	case FO_EV_REFUSED:
 	case FO_EV_ROLLBACK:
+	case FO_EV_STANDBY_LOST:
+	case FO_EV_AGGREGATE_LOST:
 		return LOG_WARNING;
 	case FO_EV_ACTION_FAILED:
 		return a->transient ? LOG_WARNING : LOG_ERR;
@@ -404,6 +406,7 @@ static void daemon_obs(const struct fo_obs *obs, void *userdata)
 	case FO_OBS_DEVICE_GONE:
 	case FO_OBS_RESULT:
 	case FO_OBS_TICK:
+	case FO_OBS_RESCAN:
 	case FO_OBS_MAX:
 	case FO_OBS_INVALID:
 		break;
