@@ -49,7 +49,8 @@ struct fault {
 	enum fo_action_type type;
 	unsigned nth;       /* 0 = every request of this kind */
 	bool kill;
-	int error;          /* -errno when !kill */
+	bool noack;         /* send without NLM_F_ACK: the answer never comes (ACK lost) */
+	int error;          /* -errno when neither */
 };
 #endif
 
@@ -311,6 +312,8 @@ static int fault_parse_one(const char *s, struct fault *ret)
 	v = colon + 1;
 	if (streq(v, "kill")) {
 		f.kill = true;
+	} else if (streq(v, "noack")) {
+		f.noack = true;
 	} else if (strncmp(v, "fail=-", 6) == 0) {
 		const char *e = v + 6;
 		char *end;
@@ -334,7 +337,7 @@ static int fault_parse_one(const char *s, struct fault *ret)
 	return 0;
 }
 
-/* FAILOVERD_FAULT=<action>[#N]:<fail=-ERRNO|kill>[,...] */
+/* FAILOVERD_FAULT=<action>[#N]:<fail=-ERRNO|kill|noack>[,...] */
 static int fault_setup(struct nl_link *l)
 {
 	const char *e = getenv("FAILOVERD_FAULT");
@@ -352,7 +355,7 @@ static int fault_setup(struct nl_link *l)
 					     FAULTS_MAX);
 		if (fault_parse_one(tok, &l->faults[l->n_faults]) < 0)
 			return log_err_errno(-EINVAL,
-					     "FAILOVERD_FAULT: '%s' is not <action>[#N]:<fail=-ERRNO|kill>",
+					     "FAILOVERD_FAULT: '%s' is not <action>[#N]:<fail=-ERRNO|kill|noack>",
 					     tok);
 		l->n_faults++;
 	}
@@ -360,7 +363,7 @@ static int fault_setup(struct nl_link *l)
 	return 0;
 }
 
-/* Called once per executed action, before anything is sent. */
+/* Called once per executed action, before anything is sent: -errno, 1 = no ACK, 0. */
 static int fault_check(struct nl_link *l, enum fo_action_type t, const char *ifname)
 {
 	unsigned count = ++l->executed[t];
@@ -374,6 +377,11 @@ static int fault_check(struct nl_link *l, enum fo_action_type t, const char *ifn
 			log_warning("%s: fault injection: killing the process before %s #%u",
 				    ifname, nlbuild_action_name(t), count);
 			(void) raise(SIGKILL);
+		}
+		if (f->noack) {
+			log_warning("%s: fault injection: %s #%u sent without asking for an ACK",
+				    ifname, nlbuild_action_name(t), count);
+			return 1;
 		}
 		log_warning("%s: fault injection: failing %s #%u with %d", ifname,
 			    nlbuild_action_name(t), count, f->error);
@@ -1010,7 +1018,7 @@ static int lookup_by_name(struct nl_link *l, const char *name, struct lookup *re
 }
 
 static int send_link_request(struct nl_link *l, const struct fo_action *a,
-			     const struct fo_config *cfg, const char *ifname)
+			     const struct fo_config *cfg, const char *ifname, bool noack)
 {
 	uint8_t req[NLBUILD_REQ_MAX];
 	const char *why = NULL;
@@ -1021,11 +1029,13 @@ static int send_link_request(struct nl_link *l, const struct fo_action *a,
 	if (r < 0)
 		return log_err_errno(r, "%s: cannot build the %s request: %s", ifname,
 				     nlbuild_action_name(a->type), why ? why : "message too large");
+	if (noack)
+		((struct nlmsghdr *) (void *) req)->nlmsg_flags &= (uint16_t) ~NLM_F_ACK;
 	return transact(l, l->req, req, len, true, ifname, nlbuild_action_name(a->type), NULL, NULL);
 }
 
 static int execute_create(struct nl_link *l, const struct fo_action *a, const struct fo_config *cfg,
-			  int *ret_new_ifindex)
+			  bool noack, int *ret_new_ifindex)
 {
 	const struct nlteam_ops *ops = nlteam_ops_get(a->backend);
 	struct lookup lk;
@@ -1033,7 +1043,7 @@ static int execute_create(struct nl_link *l, const struct fo_action *a, const st
 
 	if (!ops)
 		return log_err_errno(-EINVAL, "%s: create: unknown backend %d", a->name, a->backend);
-	r = send_link_request(l, a, cfg, a->name);
+	r = send_link_request(l, a, cfg, a->name, noack);
 	if (r < 0)
 		return r;
 	/* NLM_F_ECHO on RTM_NEWLINK is not honoured by every kernel: look the name up. */
@@ -1048,7 +1058,7 @@ static int execute_create(struct nl_link *l, const struct fo_action *a, const st
 		if (r < 0) {
 			/* Leave the world as it was: an unconfigured aggregate is worse than none. */
 			struct fo_action del = { .type = FO_ACT_DELETE, .ifindex = lk.ifindex };
-			int k = send_link_request(l, &del, cfg, a->name);
+			int k = send_link_request(l, &del, cfg, a->name, false);
 
 			if (k < 0)
 				log_err_errno(k, "%s: cannot delete the half-configured %s: %m", a->name,
@@ -1066,7 +1076,7 @@ int nl_link_execute(struct nl_link *l, const struct fo_action *a, const struct f
 {
 	char buf[32];
 	const char *ifname;
-	int r;
+	bool noack = false;
 
 	if (!a || (int) a->type < 0 || a->type >= FO_ACT_MAX || a->type == FO_ACT_EVENT)
 		return log_err_errno(-EINVAL, "netlink: asked to execute something that is not a request");
@@ -1074,14 +1084,18 @@ int nl_link_execute(struct nl_link *l, const struct fo_action *a, const struct f
 	l->last_error[0] = '\0';
 
 #ifdef FAILOVERD_FAULT_INJECTION
-	r = fault_check(l, a->type, ifname);
-	if (r < 0)
-		return r;
+	{
+		int r = fault_check(l, a->type, ifname);
+
+		if (r < 0)
+			return r;
+		noack = r > 0;
+	}
 #endif
 
 	switch (a->type) {
 	case FO_ACT_CREATE:
-		return execute_create(l, a, cfg, ret_new_ifindex);
+		return execute_create(l, a, cfg, noack, ret_new_ifindex);
 	case FO_ACT_SET_ACTIVE: {
 		const struct nlteam_ops *ops = nlteam_ops_get(a->backend);
 
@@ -1090,7 +1104,7 @@ int nl_link_execute(struct nl_link *l, const struct fo_action *a, const struct f
 					     a->backend);
 		if (ops->set_active)
 			return ops->set_active(l, a->ifindex, a->arg_ifindex, ifname);
-		return send_link_request(l, a, cfg, ifname);
+		return send_link_request(l, a, cfg, ifname, noack);
 	}
 	case FO_ACT_DELETE:
 	case FO_ACT_SET_DOWN:
@@ -1101,8 +1115,7 @@ int nl_link_execute(struct nl_link *l, const struct fo_action *a, const struct f
 	case FO_ACT_ENSLAVE:
 	case FO_ACT_RELEASE:
 	case FO_ACT_SET_PRIMARY:
-		r = send_link_request(l, a, cfg, ifname);
-		return r;
+		return send_link_request(l, a, cfg, ifname, noack);
 	case FO_ACT_EVENT:
 	case FO_ACT_MAX:
 	case FO_ACT_INVALID:

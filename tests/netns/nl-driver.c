@@ -6,7 +6,7 @@
  *
  *   nl-driver dump
  *   nl-driver monitor [--quiet] [--no-dump]   (SIGTERM: print the view and stats, exit)
- *   nl-driver exec 'ACTION ARGS' ...          (see usage())
+ *   nl-driver exec [--ack-timeout=MS] 'ACTION ARGS' ...   (see parse_action())
  *   nl-driver features
  */
 #include "config.h"
@@ -413,6 +413,11 @@ static int cmd_exec(struct nl_link *l, int argc, char **argv)
 	struct view v = {};
 	int r;
 
+	if (argc > 0 && strncmp(argv[0], "--ack-timeout=", 14) == 0) {
+		nl_link_set_ack_timeout(l, (unsigned) strtoul(argv[0] + 14, NULL, 10));
+		argc--;
+		argv++;
+	}
 	/* The adapter names devices in its logs from its dump. */
 	r = nl_link_dump(l, on_obs, &v);
 	if (r < 0)
@@ -447,7 +452,7 @@ static int cmd_exec(struct nl_link *l, int argc, char **argv)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: nl-driver dump | monitor [--quiet] [--no-dump] | exec 'ACTION ARGS'... | features\n");
+	fprintf(stderr, "usage: nl-driver dump | monitor [--quiet] [--no-dump] | exec [--ack-timeout=MS] 'ACTION ARGS'... | features\n");
 }
 
 int main(int argc, char **argv)
