@@ -209,12 +209,27 @@ static bool addrs_has_global(const struct addr_vec *av, int ifindex)
 
 /* ---- sockets ---- */
 
+/*
+ * An interface name for a log line.  The kernel forbids '/', ':' and
+ * white space in names but not control bytes, so anything unprintable is
+ * shown as '?' rather than written to the journal raw.
+ */
+static const char *log_name(const char *name, char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; name[i] && i + 1 < len; i++)
+		buf[i] = (unsigned char) name[i] < 0x20 || (unsigned char) name[i] >= 0x7f ? '?' : name[i];
+	buf[i] = '\0';
+	return buf;
+}
+
 static const char *ifname_of(struct nl_link *l, int ifindex, char *buf, size_t len)
 {
 	const struct fo_link_info *li = links_find(&l->links, ifindex);
 
 	if (li)
-		return li->name;
+		return log_name(li->name, buf, len);
 	(void) snprintf(buf, len, "ifindex %d", ifindex);
 	return buf;
 }
@@ -730,10 +745,12 @@ static int collect_addr(const void *msg, size_t len, void *ud)
 static void complete_link(struct nl_link *l, struct fo_link_info *li, const struct addr_vec *av)
 {
 	const struct nlteam_ops *ops = nlteam_ops_by_kind(li->kind);
+	char name[IFNAMSIZ];
 	int port;
 
 	li->has_addresses = addrs_has_global(av, li->ifindex);
-	if (ops && ops->read_active && ops->read_active(l, li->ifindex, li->name, &port) >= 0)
+	if (ops && ops->read_active &&
+	    ops->read_active(l, li->ifindex, log_name(li->name, name, sizeof(name)), &port) >= 0)
 		li->active_ifindex = port;
 }
 
@@ -830,12 +847,14 @@ static void refresh_master(struct nl_link *l, int master, fo_obs_cb cb, void *ud
 {
 	struct fo_link_info *m = links_find(&l->links, master);
 	const struct nlteam_ops *ops;
+	char name[IFNAMSIZ];
 	int port;
 
 	if (!m)
 		return;
 	ops = nlteam_ops_by_kind(m->kind);
-	if (!ops || !ops->read_active || ops->read_active(l, master, m->name, &port) < 0)
+	if (!ops || !ops->read_active ||
+	    ops->read_active(l, master, log_name(m->name, name, sizeof(name)), &port) < 0)
 		return;
 	if (port != m->active_ifindex) {
 		m->active_ifindex = port;
@@ -1035,33 +1054,33 @@ static int send_link_request(struct nl_link *l, const struct fo_action *a,
 }
 
 static int execute_create(struct nl_link *l, const struct fo_action *a, const struct fo_config *cfg,
-			  bool noack, int *ret_new_ifindex)
+			  const char *ifname, bool noack, int *ret_new_ifindex)
 {
 	const struct nlteam_ops *ops = nlteam_ops_get(a->backend);
 	struct lookup lk;
 	int r;
 
 	if (!ops)
-		return log_err_errno(-EINVAL, "%s: create: unknown backend %d", a->name, a->backend);
-	r = send_link_request(l, a, cfg, a->name, noack);
+		return log_err_errno(-EINVAL, "%s: create: unknown backend %d", ifname, a->backend);
+	r = send_link_request(l, a, cfg, ifname, noack);
 	if (r < 0)
 		return r;
 	/* NLM_F_ECHO on RTM_NEWLINK is not honoured by every kernel: look the name up. */
 	r = lookup_by_name(l, a->name, &lk);
 	if (r < 0)
-		return log_err_errno(r, "%s: created, but cannot find it again: %m", a->name);
+		return log_err_errno(r, "%s: created, but cannot find it again: %m", ifname);
 	if (!streq(lk.kind, ops->name))
 		return log_err_errno(-EEXIST, "%s: created, but the name now belongs to a '%s' link",
-				     a->name, lk.kind);
+				     ifname, lk.kind);
 	if (ops->post_create) {
-		r = ops->post_create(l, lk.ifindex, a->name);
+		r = ops->post_create(l, lk.ifindex, ifname);
 		if (r < 0) {
 			/* Leave the world as it was: an unconfigured aggregate is worse than none. */
 			struct fo_action del = { .type = FO_ACT_DELETE, .ifindex = lk.ifindex };
-			int k = send_link_request(l, &del, cfg, a->name, false);
+			int k = send_link_request(l, &del, cfg, ifname, false);
 
 			if (k < 0)
-				log_err_errno(k, "%s: cannot delete the half-configured %s: %m", a->name,
+				log_err_errno(k, "%s: cannot delete the half-configured %s: %m", ifname,
 					      ops->name);
 			return r;
 		}
@@ -1078,9 +1097,12 @@ int nl_link_execute(struct nl_link *l, const struct fo_action *a, const struct f
 	const char *ifname;
 	bool noack = false;
 
+	_Static_assert(sizeof(buf) >= IFNAMSIZ, "buf holds a name");
+
 	if (!a || (int) a->type < 0 || a->type >= FO_ACT_MAX || a->type == FO_ACT_EVENT)
 		return log_err_errno(-EINVAL, "netlink: asked to execute something that is not a request");
-	ifname = a->type == FO_ACT_CREATE ? a->name : ifname_of(l, a->ifindex, buf, sizeof(buf));
+	ifname = a->type == FO_ACT_CREATE ? log_name(a->name, buf, sizeof(buf)) :
+					     ifname_of(l, a->ifindex, buf, sizeof(buf));
 	l->last_error[0] = '\0';
 
 #ifdef FAILOVERD_FAULT_INJECTION
@@ -1095,7 +1117,7 @@ int nl_link_execute(struct nl_link *l, const struct fo_action *a, const struct f
 
 	switch (a->type) {
 	case FO_ACT_CREATE:
-		return execute_create(l, a, cfg, noack, ret_new_ifindex);
+		return execute_create(l, a, cfg, ifname, noack, ret_new_ifindex);
 	case FO_ACT_SET_ACTIVE: {
 		const struct nlteam_ops *ops = nlteam_ops_get(a->backend);
 
