@@ -547,8 +547,12 @@ int nlbuild_team_set_option(uint16_t family, uint32_t seq, int team_ifindex, con
 		     TEAM_GENL_VERSION) < 0)
 		return -ENOBUFS;
 	put_u32(&m, TEAM_ATTR_TEAM_IFINDEX, (uint32_t) team_ifindex);
-	list = nest_start(&m, TEAM_ATTR_LIST_OPTION);
-	item = nest_start(&m, TEAM_ATTR_ITEM_OPTION);
+	/*
+	 * The team family validates leniently today (GENL_DONT_VALIDATE_STRICT),
+	 * but marking nests as such costs nothing and survives a stricter kernel.
+	 */
+	list = nest_start(&m, TEAM_ATTR_LIST_OPTION | NLA_F_NESTED);
+	item = nest_start(&m, TEAM_ATTR_ITEM_OPTION | NLA_F_NESTED);
 	put_str(&m, TEAM_ATTR_OPTION_NAME, option);
 	put_u8(&m, TEAM_ATTR_OPTION_TYPE, (uint8_t) type);
 	/* A flag option is "set" by the presence of DATA (kernel team_nl_cmd_options_set()). */
