@@ -1036,6 +1036,18 @@ static int lookup_by_name(struct nl_link *l, const char *name, struct lookup *re
 	return 0;
 }
 
+int nl_link_lookup(struct nl_link *l, const char *name, int *ret_ifindex)
+{
+	struct lookup lk;
+	int r;
+
+	r = lookup_by_name(l, name, &lk);
+	if (r < 0)
+		return r;
+	*ret_ifindex = lk.ifindex;
+	return 0;
+}
+
 static int send_link_request(struct nl_link *l, const struct fo_action *a,
 			     const struct fo_config *cfg, const char *ifname, bool noack)
 {

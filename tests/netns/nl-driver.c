@@ -7,6 +7,7 @@
  *   nl-driver dump
  *   nl-driver monitor [--quiet] [--no-dump]   (SIGTERM: print the view and stats, exit)
  *   nl-driver exec [--ack-timeout=MS] 'ACTION ARGS' ...   (see parse_action())
+ *   nl-driver lookup NAME                        (RTM_GETLINK by name)
  *   nl-driver genl-get-family NAME               (the generic-netlink transport)
  *   nl-driver features
  */
@@ -495,7 +496,7 @@ static int cmd_genl_get_family(struct nl_link *l, const char *name)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: nl-driver dump | monitor [--quiet] [--no-dump] | exec [--ack-timeout=MS] 'ACTION ARGS'... | genl-get-family NAME | features\n");
+	fprintf(stderr, "usage: nl-driver dump | monitor [--quiet] [--no-dump] | exec [--ack-timeout=MS] 'ACTION ARGS'... | lookup NAME | genl-get-family NAME | features\n");
 }
 
 int main(int argc, char **argv)
@@ -539,6 +540,13 @@ int main(int argc, char **argv)
 			}
 		}
 		r = cmd_monitor(l, quiet, dump);
+	} else if (streq(argv[1], "lookup") && argc == 3) {
+		int ifindex = 0;
+
+		r = nl_link_lookup(l, argv[2], &ifindex);
+		printf("lookup {\"rc\":%d,\"ifindex\":%d,\"reads\":%llu}\n", r, ifindex,
+		       (unsigned long long) nl_link_reads_total(l));
+		r = 0;
 	} else if (streq(argv[1], "genl-get-family") && argc == 3) {
 		r = cmd_genl_get_family(l, argv[2]);
 	} else if (streq(argv[1], "exec")) {
