@@ -330,6 +330,9 @@ START_TEST(test_team_options)
 			 -EINVAL);
 	ck_assert_int_eq(nlbuild_team_set_option(0x1e, 3, 8, "activeport", NLBUILD_TEAM_U32, &port,
 						 4, buf, 40, &len), -ENOBUFS);
+	/* An unknown option type (the kernel's NLA_* numbering has gaps). */
+	ck_assert_int_eq(nlbuild_team_set_option(0x1e, 3, 8, "activeport", (enum nlbuild_team_type) 99,
+						 &port, 4, buf, sizeof(buf), &len), -EINVAL);
 }
 END_TEST
 
