@@ -59,7 +59,7 @@ struct nl_link {
 	struct mnl_socket *req;
 	struct mnl_socket *genl;   /* opened on first use (team backend only) */
 	uint32_t seq;
-	bool debug;
+	int debug_level;   /* hexdump every message at this level; -1 = off */
 	unsigned ack_timeout_ms;
 	/*
 	 * One buffer per use: handling a monitor event can issue a request
@@ -104,15 +104,15 @@ static void hexdump(const struct nl_link *l, const char *dir, const void *buf, s
 	const uint8_t *p = buf;
 	char line[16 * 3 + 1];
 
-	if (!l->debug)
+	if (l->debug_level < 0)
 		return;
-	log_debug("netlink %s %zu bytes", dir, len);
+	log_full_errno(l->debug_level, 0, "netlink %s %zu bytes", dir, len);
 	for (size_t off = 0; off < len; off += 16) {
 		size_t n = len - off < 16 ? len - off : 16;
 
 		for (size_t i = 0; i < n; i++)
 			(void) snprintf(line + i * 3, 4, " %02x", p[off + i]);
-		log_debug("  %04zx:%s", off, line);
+		log_full_errno(l->debug_level, 0, "  %04zx:%s", off, line);
 	}
 }
 
@@ -418,7 +418,13 @@ int nl_link_new(struct nl_link **ret)
 	l->ack_timeout_ms = ACK_TIMEOUT_MS;
 	l->forged_rl = (struct log_ratelimit) LOG_RATELIMIT_INIT(10 * FO_USEC_PER_SEC, 5);
 	l->bad_rl = (struct log_ratelimit) LOG_RATELIMIT_INIT(10 * FO_USEC_PER_SEC, 5);
-	l->debug = (dbg && streq(dbg, "1")) || log_get_max_level() >= LOG_DEBUG;
+	/* Asked for explicitly: shown at info level; otherwise only when debugging anyway. */
+	if (dbg && streq(dbg, "1"))
+		l->debug_level = LOG_INFO;
+	else if (log_get_max_level() >= LOG_DEBUG)
+		l->debug_level = LOG_DEBUG;
+	else
+		l->debug_level = -1;
 	/* Any start value works; a time-derived one keeps replies of a previous run apart. */
 	l->seq = (uint32_t) time(NULL);
 
