@@ -18,6 +18,7 @@
 #include "conffile.h"
 #include "ctl.h"
 #include "daemon.h"
+#include "dryrun.h"
 #include "log.h"
 #include "loop.h"
 #include "metrics.h"
@@ -83,6 +84,7 @@ struct daemon {
 	struct log_ratelimit rl;
 
 	/* --dry-run simulation */
+	struct dryrun *dry;
 	uint64_t fake_now;
 	int fake_ifindex;
 };
@@ -382,10 +384,18 @@ static void daemon_feed(struct daemon *d, const struct fo_obs *obs)
 		loop_mark_dirty(d->loop);
 }
 
+/* Observations the dry-run world model made up: fed, never mirrored back into it. */
+static void daemon_obs_simulated(const struct fo_obs *obs, void *userdata)
+{
+	daemon_feed(userdata, obs);
+}
+
 static void daemon_obs(const struct fo_obs *obs, void *userdata)
 {
 	struct daemon *d = userdata;
 
+	if (d->dry && dryrun_observe(d->dry, obs) < 0)
+		log_warning("dry run: out of memory mirroring the links; the plan may stop early");
 	switch (obs->type) {
 	case FO_OBS_SYNC_BEGIN:
 		/* The first udev enumeration and the first netlink dump are the start, not resyncs. */
@@ -444,6 +454,10 @@ static void daemon_execute(struct daemon *d, const struct queued_action *q)
 		if (a->type == FO_ACT_CREATE)
 			new_ifindex = ++d->fake_ifindex;
 		feed_result(d, a->id, 0, new_ifindex);
+		/* Then what the kernel and udev would report, so the engine plans the next step. */
+		r = dryrun_apply(d->dry, a, new_ifindex, daemon_obs_simulated, d);
+		if (r < 0)
+			printf("# (its effect cannot be simulated: %s)\n", strerror(-r));
 		return;
 	case SNAPSHOT_MODE_NORMAL:
 	case SNAPSHOT_MODE_MAX:
@@ -876,10 +890,14 @@ static int daemon_dry_run(struct daemon *d)
 
 	d->fake_now = loop_now_usec();
 	d->fake_ifindex = DRY_RUN_FAKE_IFINDEX;
+	d->dry = dryrun_new();
+	if (!d->dry)
+		return log_err_errno(-ENOMEM, "out of memory"), 1;
 	r = daemon_sync(d);
 	if (r < 0)
 		return 1;
-	printf("# failoverd --dry-run: the requests it would send, each assumed to succeed\n");
+	printf("# failoverd --dry-run: the requests it would send, each assumed to succeed\n"
+	       "# (and answered with the link changes the kernel would report)\n");
 	for (;;) {
 		uint64_t deadline;
 
@@ -923,6 +941,7 @@ static void daemon_done(struct daemon *d)
 	udev_watch_free(d->udev);
 	nl_link_free(d->nl);
 	pairing_free(d->engine);
+	dryrun_free(d->dry);
 	loop_free(d->loop);
 	free(d->acts);
 	free(d->queue);
