@@ -60,7 +60,13 @@ struct nl_link {
 	uint32_t seq;
 	bool debug;
 	unsigned ack_timeout_ms;
-	uint8_t *rxbuf;
+	/*
+	 * One buffer per use: handling a monitor event can issue a request
+	 * (reading a team's active port) while the event's datagram is still
+	 * being walked.
+	 */
+	uint8_t *mon_buf;
+	uint8_t *req_buf;
 
 	/* What the kernel last told us, to answer address events and name logs. */
 	struct link_vec links;
@@ -70,6 +76,7 @@ struct nl_link {
 	uint64_t reads_total;
 	uint64_t forged_total;
 	uint64_t resyncs_total;
+	bool resync_pending;       /* events were lost and no dump has succeeded since */
 	struct log_ratelimit forged_rl;
 	struct log_ratelimit bad_rl;
 	char last_error[FO_TEXT_LEN];
@@ -392,8 +399,9 @@ int nl_link_new(struct nl_link **ret)
 	/* Any start value works; a time-derived one keeps replies of a previous run apart. */
 	l->seq = (uint32_t) time(NULL);
 
-	l->rxbuf = malloc(RXBUF_SIZE);
-	if (!l->rxbuf) {
+	l->mon_buf = malloc(RXBUF_SIZE);
+	l->req_buf = malloc(RXBUF_SIZE);
+	if (!l->mon_buf || !l->req_buf) {
 		r = -ENOMEM;
 		goto fail;
 	}
@@ -441,7 +449,8 @@ struct nl_link *nl_link_free(struct nl_link *l)
 		(void) mnl_socket_close(l->genl);
 	free(l->links.v);
 	free(l->addrs.v);
-	free(l->rxbuf);
+	free(l->mon_buf);
+	free(l->req_buf);
 	free(l);
 	return NULL;
 }
@@ -499,11 +508,12 @@ void nl_link_set_ack_timeout(struct nl_link *l, unsigned msec)
  * queued, -ENOBUFS when the kernel dropped messages, -EMSGSIZE on a
  * truncated datagram (also a loss), or another -errno.
  */
-static ssize_t recv_kernel(struct nl_link *l, struct mnl_socket *nl, const char *which)
+static ssize_t recv_kernel(struct nl_link *l, struct mnl_socket *nl, uint8_t *buf,
+			   const char *which)
 {
 	for (;;) {
 		struct sockaddr_nl sa = {};
-		struct iovec iov = { .iov_base = l->rxbuf, .iov_len = RXBUF_SIZE };
+		struct iovec iov = { .iov_base = buf, .iov_len = RXBUF_SIZE };
 		struct msghdr mh = {
 			.msg_name = &sa,
 			.msg_namelen = sizeof(sa),
@@ -527,7 +537,7 @@ static ssize_t recv_kernel(struct nl_link *l, struct mnl_socket *nl, const char 
 					    which, n, (unsigned) sa.nl_pid);
 			continue;
 		}
-		hexdump(l, which, l->rxbuf, (size_t) n);
+		hexdump(l, which, buf, (size_t) n);
 		return n;
 	}
 }
@@ -582,13 +592,13 @@ static int transact(struct nl_link *l, struct mnl_socket *nl, void *req, size_t 
 		}
 		if (r == 0)
 			continue;
-		n = recv_kernel(l, nl, "rx");
+		n = recv_kernel(l, nl, l->req_buf, "rx");
 		if (n == -EAGAIN)
 			continue;
 		if (n < 0)
 			return log_warning_errno((int) n, "%s: %s: receiving the answer: %m", ifname, what);
 
-		while ((r = nlbuild_next_msg(l->rxbuf, (size_t) n, &off, &m, &mlen, &why)) > 0) {
+		while ((r = nlbuild_next_msg(l->req_buf, (size_t) n, &off, &m, &mlen, &why)) > 0) {
 			struct nlmsghdr mh;
 
 			memcpy(&mh, m, sizeof(mh));
@@ -751,6 +761,17 @@ int nl_link_dump(struct nl_link *l, fo_obs_cb cb, void *userdata)
 			break;
 		log_info("netlink: dump interrupted by a concurrent change (try %u of %d), retrying",
 			 try, DUMP_TRIES);
+		/*
+		 * Back off a little, with jitter, so a burst of changes (a storm
+		 * of hotplug events) can settle instead of interrupting every
+		 * retry: 1..4 ms, then 2..8, 4..16 ms ...
+		 */
+		if (try < DUMP_TRIES) {
+			long ms = (1L << (try - 1)) * (1 + (long) (now_usec() % 4));
+			struct timespec ts = { .tv_sec = 0, .tv_nsec = ms * 1000000L };
+
+			(void) nanosleep(&ts, NULL);
+		}
 	}
 	if (r == -EINTR)
 		r = log_warning_errno(-EAGAIN, "netlink: dump interrupted %d times in a row, giving up for now",
@@ -761,6 +782,7 @@ int nl_link_dump(struct nl_link *l, fo_obs_cb cb, void *userdata)
 	for (size_t i = 0; i < c.links.n; i++)
 		complete_link(l, &c.links.v[i], &c.addrs);
 
+	l->resync_pending = false;
 	/* Replace the cache only with a complete view. */
 	free(l->links.v);
 	free(l->addrs.v);
@@ -883,7 +905,7 @@ static int handle_addr(struct nl_link *l, const void *msg, size_t len, fo_obs_cb
 
 int nl_link_dispatch(struct nl_link *l, fo_obs_cb cb, void *userdata)
 {
-	bool lost = false;
+	bool lost = l->resync_pending;
 	int r;
 
 	for (unsigned i = 0; i < DRAIN_MAX; i++) {
@@ -892,7 +914,7 @@ int nl_link_dispatch(struct nl_link *l, fo_obs_cb cb, void *userdata)
 		const char *why = NULL;
 		ssize_t n;
 
-		n = recv_kernel(l, l->mon, "monitor");
+		n = recv_kernel(l, l->mon, l->mon_buf, "monitor");
 		if (n == -EAGAIN)
 			break;
 		if (n == -ENOBUFS || n == -EMSGSIZE) {
@@ -907,7 +929,7 @@ int nl_link_dispatch(struct nl_link *l, fo_obs_cb cb, void *userdata)
 		if (lost)
 			continue;
 
-		while ((r = nlbuild_next_msg(l->rxbuf, (size_t) n, &off, &m, &mlen, &why)) > 0) {
+		while ((r = nlbuild_next_msg(l->mon_buf, (size_t) n, &off, &m, &mlen, &why)) > 0) {
 			struct nlmsghdr h;
 
 			memcpy(&h, m, sizeof(h));
@@ -932,8 +954,19 @@ int nl_link_dispatch(struct nl_link *l, fo_obs_cb cb, void *userdata)
 	}
 	if (!lost)
 		return 0;
-	l->resyncs_total++;
-	return nl_link_dump(l, cb, userdata);
+	if (!l->resync_pending)
+		l->resyncs_total++;
+	/* Until a dump succeeds, every dispatch tries again; the caller also retries on -EAGAIN. */
+	l->resync_pending = true;
+	r = nl_link_dump(l, cb, userdata);
+	if (r < 0)
+		return r;
+	return 0;
+}
+
+bool nl_link_resync_pending(const struct nl_link *l)
+{
+	return l->resync_pending;
 }
 
 /* ---- execute ---- */

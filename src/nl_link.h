@@ -28,6 +28,11 @@ struct nl_link *nl_link_free(struct nl_link *l);
 int nl_link_get_fd(struct nl_link *l);
 
 /*
+ * Callbacks (fo_obs_cb) may call nl_link_execute() but must not call
+ * nl_link_dump() or nl_link_dispatch() again from inside.
+ */
+
+/*
  * Full dump of links and addresses: FO_OBS_SYNC_BEGIN{sync_udev=false},
  * one FO_OBS_LINK per link, FO_OBS_SYNC_END.  An interrupted dump
  * (NLM_F_DUMP_INTR) is retried whole, a bounded number of times; nothing
@@ -37,9 +42,13 @@ int nl_link_dump(struct nl_link *l, fo_obs_cb cb, void *userdata);
 
 /*
  * Drain the monitor socket: FO_OBS_LINK / FO_OBS_LINK_GONE per event.
- * After ENOBUFS (events were lost) it runs nl_link_dump() by itself.
+ * After ENOBUFS (events were lost) it runs nl_link_dump() by itself.  If
+ * that dump fails (-EAGAIN: interrupted too often) the resync stays
+ * pending (nl_link_resync_pending()): every later dispatch retries it, and
+ * the caller should call nl_link_dump() again after a short delay.
  */
 int nl_link_dispatch(struct nl_link *l, fo_obs_cb cb, void *userdata);
+bool nl_link_resync_pending(const struct nl_link *l);
 
 /*
  * Perform one action as one ACKed request (two for a team create: the

@@ -148,11 +148,12 @@ int pcicap_read_function(const char *syspath, enum pcicap_kind kind, uint8_t bri
 		return 0;
 	}
 	vendor_attr[vn] = '\0';
+	vendor_attr[strcspn(vendor_attr, "\n")] = '\0';
 	errno = 0;
 	vendor = strtoul(vendor_attr, &end, 16);
 	if (errno != 0 || end == vendor_attr || vendor != (unsigned long) (buf[0] | buf[1] << 8)) {
 		pcicap_result_set(ret, PCICAP_IO_ERROR,
-				  "config changed while read (vendor attribute \"%.8s\", config 0x%04x)",
+				  "config changed while read (vendor attribute %.8s, config 0x%04x)",
 				  vendor_attr, buf[0] | buf[1] << 8);
 		return 0;
 	}

@@ -3,7 +3,7 @@
  * Failover group ID from PCI configuration space.
  *
  * pcicap_parse() is pure (a byte buffer in, a result out) and is fuzzed;
- * pcicap_read_*() are the thin sysfs readers around it.
+ * the thin sysfs readers around it, pcicap_read_*(), are in pci_cap_reader.h.
  */
 #pragma once
 

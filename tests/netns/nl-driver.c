@@ -241,6 +241,8 @@ static int cmd_monitor(struct nl_link *l, bool quiet, bool dump)
 	print_view(&v, "view");
 	print_stats(l, &v);
 	close(sfd);
+	free(v.v);
+	free(v.confirmed);
 	return 0;
 }
 

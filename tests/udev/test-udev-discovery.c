@@ -519,6 +519,8 @@ START_TEST(test_config_vanished)
 				       "0x8086");
 	w = enumerate();
 	assert_group(find_dev("fop0"), PCICAP_IO_ERROR);
+	ck_assert_str_eq(find_dev("fop0")->group.reason,
+			 "config changed while read (vendor attribute 0x8086, config 0x1af4)");
 	udev_watch_free(w);
 	g_free(file);
 	g_free(net);
