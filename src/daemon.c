@@ -35,6 +35,13 @@
 #define DRY_RUN_ACTIONS_MAX 1000
 #define DRY_RUN_TICKS_MAX 64
 #define DRY_RUN_FAKE_IFINDEX 100000
+/*
+ * READY=1 at the latest this long after the start, even if the initial plan
+ * is still running: the unit orders all networking after us and has
+ * TimeoutStartSec=30s, and a pair that cannot be built must not hold the
+ * whole boot.  STATUS= says so.
+ */
+#define DAEMON_READY_MAX_USEC (20 * FO_USEC_PER_SEC)
 /* One log line per decision, but at most this many per interval under storms. */
 #define DAEMON_LOG_BURST 50
 #define DAEMON_LOG_INTERVAL_USEC (5 * FO_USEC_PER_SEC)
@@ -55,6 +62,7 @@ struct daemon {
 	struct failoverd_config cfg;
 	struct loop *loop;
 	struct loop_timer *engine_timer;
+	struct loop_timer *ready_timer;  /* the READY=1 deadline; disarmed once ready */
 	struct ctl_server *ctl;
 	struct udev_watch *udev;
 	struct nl_link *nl;
@@ -649,7 +657,7 @@ static void daemon_write_metrics(struct daemon *d)
 	d->metrics_last = text;
 }
 
-static void daemon_notify(struct daemon *d)
+static void daemon_notify(struct daemon *d, bool plan_done)
 {
 	char status[128];
 	size_t n_pairs = pairing_n_pairs(d->engine), active = 0;
@@ -660,8 +668,9 @@ static void daemon_notify(struct daemon *d)
 		if (pairing_pair(d->engine, i, loop_now_usec(), &p) == 0 && p.state == FO_PAIR_ACTIVE)
 			active++;
 	}
-	(void) snprintf(status, sizeof(status), "%zu pair%s, %zu active%s", n_pairs,
+	(void) snprintf(status, sizeof(status), "%zu pair%s, %zu active%s%s", n_pairs,
 			n_pairs == 1 ? "" : "s", active,
+			plan_done ? "" : ", initial plan still running",
 			d->opt.mode == SNAPSHOT_MODE_OBSERVE ? " (observe mode: no writes)" : "");
 	if (d->ready && streq(status, d->status_last))
 		return;
@@ -669,8 +678,11 @@ static void daemon_notify(struct daemon *d)
 	(void) sd_notifyf(0, "%sSTATUS=%s", d->ready ? "" : "READY=1\n", status);
 #endif
 	if (!d->ready)
-		log_info("ready: initial plan applied, %s", status);
+		log_info("ready: %s, %s", plan_done ? "initial plan applied" : "reporting ready anyway",
+			 status);
 	d->ready = true;
+	if (d->ready_timer)
+		loop_timer_set(d->ready_timer, FO_TIME_NEVER);
 	strscpy(d->status_last, sizeof(d->status_last), status);
 }
 
@@ -684,7 +696,7 @@ static void daemon_post(struct loop *l, void *userdata)
 		/* More work: come back after one non-blocking look at the fds. */
 		loop_mark_dirty(l);
 	if (drained && daemon_synced(d))
-		daemon_notify(d);
+		daemon_notify(d, true);
 	daemon_write_metrics(d);
 }
 
@@ -823,6 +835,18 @@ static int on_engine_timer(struct loop *l, uint64_t now_usec, void *userdata)
 	struct fo_obs obs = { .type = FO_OBS_TICK };
 
 	daemon_feed(d, &obs);
+	return 0;
+}
+
+static int on_ready_timeout(struct loop *l, uint64_t now_usec, void *userdata)
+{
+	struct daemon *d = userdata;
+
+	if (d->ready)
+		return 0;
+	log_warning("the initial plan is not done after %llu s; reporting ready anyway",
+		    (unsigned long long) (DAEMON_READY_MAX_USEC / FO_USEC_PER_SEC));
+	daemon_notify(d, false);
 	return 0;
 }
 
@@ -996,8 +1020,13 @@ int daemon_run(const struct daemon_options *o)
 		if (r < 0)
 			goto done;
 		r = loop_add_timer(d.loop, "engine", on_engine_timer, &d, &d.engine_timer);
-		if (r < 0)
+		if (r >= 0)
+			r = loop_add_timer(d.loop, "ready", on_ready_timeout, &d, &d.ready_timer);
+		if (r < 0) {
+			log_err_errno(r, "cannot create timers: %m");
 			goto done;
+		}
+		loop_timer_set(d.ready_timer, loop_now_usec() + DAEMON_READY_MAX_USEC);
 		loop_set_post(d.loop, daemon_post, &d);
 	}
 
