@@ -988,8 +988,11 @@ int nl_link_dispatch(struct nl_link *l, fo_obs_cb cb, void *userdata)
 				r = 0;
 				break;
 			}
-			if (r < 0)
-				return log_err_errno(r, "netlink monitor: %m");
+			if (r < 0) {
+				/* The rest of this datagram is dropped: treat it as lost events. */
+				l->resync_pending = true;
+				return log_err_errno(r, "netlink monitor: %m, resynchronizing later");
+			}
 		}
 		if (r < 0)
 			bad_message(l, why);
