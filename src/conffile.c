@@ -17,7 +17,7 @@
 /* Upper bounds keep arithmetic (ms -> us) far from overflow and catch typos. */
 #define CONFIG_MS_MAX 3600000U      /* one hour */
 #define CONFIG_BOND_MS_MAX 600000   /* ten minutes */
-#define CONFIG_FIGHT_LIMIT_MAX 1000U
+#define CONFIG_FIGHT_LIMIT_MAX 32U    /* the engine keeps at most 32 fight records */
 #define CONFIG_FIGHT_WINDOW_MAX 86400U
 
 static const char *const log_level_names[] = {
@@ -143,6 +143,9 @@ static const char *check_name_prefix(const char *v)
 		return "is longer than 11 characters (an index of up to 4 digits must fit in 15)";
 	if (streq(v, ".") || streq(v, ".."))
 		return "must not be \".\" or \"..\"";
+	/* The kernel hands out ethN itself (systemd#29957): an aggregate named eth7 would collide. */
+	if (strncmp(v, "eth", 3) == 0)
+		return "must not start with \"eth\" (the kernel's own names)";
 	for (const char *c = v; *c; c++)
 		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
 		      (*c >= '0' && *c <= '9') || *c == '_' || *c == '-' || *c == '.'))

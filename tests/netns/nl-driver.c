@@ -153,6 +153,7 @@ static void on_obs(const struct fo_obs *o, void *userdata)
 	case FO_OBS_DEVICE_GONE:
 	case FO_OBS_RESULT:
 	case FO_OBS_TICK:
+	case FO_OBS_RESCAN:
 	case FO_OBS_MAX:
 	case FO_OBS_INVALID:
 		break;
