@@ -1,0 +1,1071 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+#ifdef HAVE_LIBSYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
+
+#include "conffile.h"
+#include "ctl.h"
+#include "daemon.h"
+#include "dryrun.h"
+#include "log.h"
+#include "loop.h"
+#include "metrics.h"
+#include "nl_link.h"
+#include "pairing.h"
+#include "status.h"
+#include "text.h"
+#include "udev_watch.h"
+#include "util.h"
+
+/* Executor requests per loop iteration: the control socket stays responsive during long plans. */
+#define DAEMON_ACTIONS_PER_ITERATION 16
+/* --dry-run: bounds on the simulated plan (it assumes every request succeeds). */
+#define DRY_RUN_ACTIONS_MAX 1000
+#define DRY_RUN_TICKS_MAX 64
+#define DRY_RUN_FAKE_IFINDEX 100000
+/*
+ * READY=1 at the latest this long after the start, even if the initial plan
+ * is still running: the unit orders all networking after us and has
+ * TimeoutStartSec=30s, and a pair that cannot be built must not hold the
+ * whole boot.  STATUS= says so.
+ */
+#define DAEMON_READY_MAX_USEC (20 * FO_USEC_PER_SEC)
+/* One log line per decision, but at most this many per interval under storms. */
+#define DAEMON_LOG_BURST 50
+#define DAEMON_LOG_INTERVAL_USEC (5 * FO_USEC_PER_SEC)
+
+struct queued_action {
+	struct fo_action a;
+	uint64_t batch;         /* actions of one pairing_feed() share a batch */
+};
+
+struct pair_history {
+	struct fo_key key;
+	struct snapshot_event ev[SNAPSHOT_PAIR_EVENTS];
+	size_t n, head;         /* ring: head = oldest once full */
+};
+
+struct daemon {
+	struct daemon_options opt;
+	struct failoverd_config cfg;
+	struct loop *loop;
+	struct loop_timer *engine_timer;
+	struct loop_timer *ready_timer;  /* the READY=1 deadline; disarmed once ready */
+	struct ctl_server *ctl;
+	struct udev_watch *udev;
+	struct nl_link *nl;
+	struct pairing *engine;
+	struct fo_actions *acts;     /* scratch output of one feed (too big for the stack) */
+
+	struct queued_action *queue;
+	size_t q_len, q_cap;
+	uint64_t batch_seq;
+
+	bool udev_synced, nl_synced; /* initial enumeration / dump finished */
+	bool ready;
+	unsigned startup_syncs;      /* SYNC_BEGINs that belong to the initial syncs */
+
+	uint64_t start_realtime_usec, start_mono_usec;
+	uint64_t observations_total, actions_total, resyncs_total;
+	uint64_t events_total[FO_EV_MAX];
+
+	struct pair_history *hist;
+	size_t n_hist;
+	struct snapshot_event recent[SNAPSHOT_RECENT_EVENTS];
+	size_t n_recent, recent_head;
+
+	char *metrics_last;          /* text last written, to write only on change */
+	bool metrics_dirty;
+	char status_last[128];       /* last STATUS= sent */
+	struct log_ratelimit rl;
+
+	/* --dry-run simulation */
+	struct dryrun *dry;
+	uint64_t fake_now;
+	int fake_ifindex;
+};
+
+static uint64_t realtime_usec(void)
+{
+	struct timespec ts;
+
+	(void) clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000ULL;
+}
+
+static uint64_t daemon_now(struct daemon *d)
+{
+	return d->opt.mode == SNAPSHOT_MODE_DRY_RUN ? d->fake_now : loop_now_usec();
+}
+
+static bool daemon_synced(const struct daemon *d)
+{
+	return d->udev_synced && d->nl_synced;
+}
+
+static bool key_eq(const struct fo_key *a, const struct fo_key *b)
+{
+	if (a->source != b->source)
+		return false;
+	switch (a->source) {
+	case FO_KEY_GROUP_ID:
+		return a->group_id == b->group_id;
+	case FO_KEY_MAC:
+		return memcmp(a->mac, b->mac, FO_MAC_LEN) == 0;
+	case FO_KEY_NONE:
+	case FO_KEY_MAX:
+	case FO_KEY_INVALID:
+		break;
+	}
+	return false;
+}
+
+/* ---- names and keys from the engine's model ---- */
+
+static bool nic_by_ifindex(const struct daemon *d, int ifindex, struct fo_nic_view *ret)
+{
+	size_t n = pairing_n_nics(d->engine);
+
+	if (ifindex <= 0)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		struct fo_nic_view v;
+
+		if (pairing_nic(d->engine, i, &v) == 0 && v.ifindex == ifindex) {
+			*ret = v;
+			return true;
+		}
+	}
+	return false;
+}
+
+static void ifname_of(const struct daemon *d, int ifindex, char buf[IFNAMSIZ])
+{
+	struct fo_nic_view v;
+
+	buf[0] = '\0';
+	if (nic_by_ifindex(d, ifindex, &v))
+		strscpy(buf, IFNAMSIZ, v.name);
+}
+
+/* The pair an event is about: its device's key, or the pair whose aggregate it is. */
+static bool event_key(const struct daemon *d, int ifindex, uint64_t now, struct fo_key *ret)
+{
+	struct fo_nic_view v;
+	size_t n;
+
+	if (nic_by_ifindex(d, ifindex, &v) && v.key.source != FO_KEY_NONE) {
+		*ret = v.key;
+		return true;
+	}
+	n = pairing_n_pairs(d->engine);
+	for (size_t i = 0; i < n; i++) {
+		struct fo_pair_view p;
+
+		if (pairing_pair(d->engine, i, now, &p) < 0)
+			continue;
+		if (ifindex > 0 && (p.aggregate_ifindex == ifindex || p.standby_ifindex == ifindex ||
+				    p.primary_ifindex == ifindex)) {
+			*ret = p.key;
+			return true;
+		}
+	}
+	return false;
+}
+
+static struct pair_history *history_get(struct daemon *d, const struct fo_key *k, bool create)
+{
+	struct pair_history *h;
+
+	for (size_t i = 0; i < d->n_hist; i++)
+		if (key_eq(&d->hist[i].key, k))
+			return &d->hist[i];
+	if (!create)
+		return NULL;
+	h = realloc(d->hist, (d->n_hist + 1) * sizeof(*h));
+	if (!h)
+		return NULL;
+	d->hist = h;
+	h = &d->hist[d->n_hist++];
+	memset(h, 0, sizeof(*h));
+	h->key = *k;
+	return h;
+}
+
+/* ---- events: logs, metrics, rings ---- */
+
+static int event_level(const struct fo_action *a)
+{
+	switch (a->event) {
+	case FO_EV_PAIR_FOUND:
+	case FO_EV_PAIRED:
+	case FO_EV_FAILOVER:
+	case FO_EV_ADOPTED:
+		return LOG_INFO;
+	case FO_EV_PRIMARY_LOST:
+	case FO_EV_STAND_DOWN:
+	case FO_EV_CONFLICT_CLEARED:
+	case FO_EV_RESYNC:
+		return LOG_NOTICE;
+	case FO_EV_CONFLICT:
+	case FO_EV_REFUSED:
+	case FO_EV_ROLLBACK:
+	case FO_EV_STANDBY_LOST:
+	case FO_EV_AGGREGATE_LOST:
+		return LOG_WARNING;
+	case FO_EV_ACTION_FAILED:
+		return a->transient ? LOG_WARNING : LOG_ERR;
+	case FO_EV_FIGHTING:
+		return LOG_ERR;
+	case FO_EV_MAX:
+	case FO_EV_INVALID:
+		break;
+	}
+	return LOG_NOTICE;
+}
+
+static void daemon_event(struct daemon *d, const struct fo_action *a)
+{
+	uint64_t now = daemon_now(d);
+	struct snapshot_event e = {
+		.realtime_usec = realtime_usec(),
+		.type = a->event,
+		.ifindex = a->ifindex,
+		.error = a->error,
+		.transient = a->transient,
+	};
+	struct pair_history *h = NULL;
+	struct fo_key key;
+	char text[FO_TEXT_LEN];
+
+	strscpy(e.text, sizeof(e.text), a->text);
+	if (a->event >= 0 && a->event < FO_EV_MAX)
+		d->events_total[a->event]++;
+	d->metrics_dirty = true;
+
+	if (event_key(d, a->ifindex, now, &key))
+		h = history_get(d, &key, true);
+	if (h) {
+		size_t slot = (h->head + h->n) % SNAPSHOT_PAIR_EVENTS;
+
+		if (h->n == SNAPSHOT_PAIR_EVENTS) {
+			slot = h->head;
+			h->head = (h->head + 1) % SNAPSHOT_PAIR_EVENTS;
+		} else
+			h->n++;
+		h->ev[slot] = e;
+	}
+	if (d->n_recent == SNAPSHOT_RECENT_EVENTS) {
+		d->recent[d->recent_head] = e;
+		d->recent_head = (d->recent_head + 1) % SNAPSHOT_RECENT_EVENTS;
+	} else
+		d->recent[(d->recent_head + d->n_recent++) % SNAPSHOT_RECENT_EVENTS] = e;
+
+	if (d->opt.mode == SNAPSHOT_MODE_DRY_RUN) {
+		printf("event: %s: %s\n", pairing_event_name(a->event),
+		       text_sanitize(a->text, text, sizeof(text)));
+		return;
+	}
+	/* The engine's text already starts with the ifname; metrics count even suppressed lines. */
+	if (!log_ratelimit_ok(&d->rl, loop_now_usec()))
+		return;
+	(void) text_sanitize(a->text, text, sizeof(text));
+	if (a->error)
+		log_full_errno(event_level(a), a->error, "%s: %s (%s%m)", pairing_event_name(a->event),
+			       text, a->event == FO_EV_ACTION_FAILED ?
+					     (a->transient ? "transient, will retry: " : "permanent: ") : "");
+	else
+		log_full_errno(event_level(a), 0, "%s: %s", pairing_event_name(a->event), text);
+}
+
+/* "enslave ens5 (4) to master 7" — for debug logs and the dry-run plan. */
+static void describe_action(const struct daemon *d, const struct fo_action *a, char *buf, size_t len)
+{
+	char n1[IFNAMSIZ], n2[IFNAMSIZ], safe[FO_ALIAS_LEN];
+	char mac[18];
+
+	ifname_of(d, a->ifindex, n1);
+	(void) snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", a->mac[0], a->mac[1],
+			a->mac[2], a->mac[3], a->mac[4], a->mac[5]);
+	switch (a->type) {
+	case FO_ACT_CREATE:
+		(void) snprintf(buf, len, "create %s %s mac %s mtu %u alias \"%s\"",
+				a->backend == FO_BACKEND_TEAM ? "team" : "bond",
+				text_sanitize(a->name, n2, sizeof(n2)), mac, a->mtu,
+				text_sanitize(a->alias, safe, sizeof(safe)));
+		return;
+	case FO_ACT_RENAME:
+		(void) snprintf(buf, len, "rename %s (%d) to %s", n1, a->ifindex,
+				text_sanitize(a->name, n2, sizeof(n2)));
+		return;
+	case FO_ACT_SET_MAC:
+		(void) snprintf(buf, len, "set mac of %s (%d) to %s", n1, a->ifindex, mac);
+		return;
+	case FO_ACT_SET_MTU:
+		(void) snprintf(buf, len, "set mtu of %s (%d) to %u", n1, a->ifindex, a->mtu);
+		return;
+	case FO_ACT_ENSLAVE:
+		ifname_of(d, a->master_ifindex, n2);
+		(void) snprintf(buf, len, "enslave %s (%d) to %s (%d)", n1, a->ifindex, n2,
+				a->master_ifindex);
+		return;
+	case FO_ACT_SET_PRIMARY:
+	case FO_ACT_SET_ACTIVE:
+		ifname_of(d, a->arg_ifindex, n2);
+		(void) snprintf(buf, len, "%s of %s (%d): %s (%d)",
+				a->type == FO_ACT_SET_PRIMARY ? "set primary" : "set active port", n1,
+				a->ifindex, n2, a->arg_ifindex);
+		return;
+	case FO_ACT_DELETE:
+	case FO_ACT_SET_DOWN:
+	case FO_ACT_SET_UP:
+	case FO_ACT_RELEASE:
+	case FO_ACT_EVENT:
+		(void) snprintf(buf, len, "%s %s (%d)", pairing_action_name(a->type), n1, a->ifindex);
+		return;
+	case FO_ACT_MAX:
+	case FO_ACT_INVALID:
+		break;
+	}
+	(void) snprintf(buf, len, "unknown action %d", (int) a->type);
+}
+
+/* ---- feeding the engine ---- */
+
+static int queue_push(struct daemon *d, const struct fo_action *a, uint64_t batch)
+{
+	if (d->q_len == d->q_cap) {
+		size_t cap = d->q_cap ? d->q_cap * 2 : 64;
+		struct queued_action *q = realloc(d->queue, cap * sizeof(*q));
+
+		if (!q)
+			return -ENOMEM;
+		d->queue = q;
+		d->q_cap = cap;
+	}
+	d->queue[d->q_len].a = *a;
+	d->queue[d->q_len].batch = batch;
+	d->q_len++;
+	return 0;
+}
+
+static void queue_pop(struct daemon *d)
+{
+	memmove(d->queue, d->queue + 1, (d->q_len - 1) * sizeof(*d->queue));
+	d->q_len--;
+}
+
+static void daemon_feed(struct daemon *d, const struct fo_obs *obs)
+{
+	uint64_t batch;
+	int r;
+
+	d->observations_total++;
+	memset(d->acts, 0, offsetof(struct fo_actions, a));
+	r = pairing_feed(d->engine, obs, daemon_now(d), d->acts);
+	if (r < 0) {
+		log_warning_errno(r, "engine rejected observation type %d: %m, ignoring", (int) obs->type);
+		return;
+	}
+	batch = ++d->batch_seq;
+	for (size_t i = 0; i < d->acts->n && i < FO_ACTIONS_MAX; i++)
+		if (queue_push(d, &d->acts->a[i], batch) < 0) {
+			/* Dropping a request would wedge its pair; a resync later rebuilds the plan. */
+			log_err("out of memory queueing the engine's actions; dropping %zu of them",
+				d->acts->n - i);
+			break;
+		}
+	if (d->engine_timer)
+		loop_timer_set(d->engine_timer, d->acts->next_deadline_usec);
+	d->metrics_dirty = true;
+	if (d->loop)
+		loop_mark_dirty(d->loop);
+}
+
+/* Observations the dry-run world model made up: fed, never mirrored back into it. */
+static void daemon_obs_simulated(const struct fo_obs *obs, void *userdata)
+{
+	daemon_feed(userdata, obs);
+}
+
+static void daemon_obs(const struct fo_obs *obs, void *userdata)
+{
+	struct daemon *d = userdata;
+
+	if (d->dry && dryrun_observe(d->dry, obs) < 0)
+		log_warning("dry run: out of memory mirroring the links; the plan may stop early");
+	switch (obs->type) {
+	case FO_OBS_SYNC_BEGIN:
+		/* The first udev enumeration and the first netlink dump are the start, not resyncs. */
+		if ((obs->sync_udev && d->udev_synced) || (!obs->sync_udev && d->nl_synced))
+			d->resyncs_total++;
+		break;
+	case FO_OBS_SYNC_END:
+		if (obs->sync_udev)
+			d->udev_synced = true;
+		else
+			d->nl_synced = true;
+		break;
+	case FO_OBS_LINK:
+	case FO_OBS_LINK_GONE:
+	case FO_OBS_DEVICE:
+	case FO_OBS_DEVICE_GONE:
+	case FO_OBS_RESULT:
+	case FO_OBS_TICK:
+	case FO_OBS_RESCAN:
+	case FO_OBS_MAX:
+	case FO_OBS_INVALID:
+		break;
+	}
+	daemon_feed(d, obs);
+}
+
+static void feed_result(struct daemon *d, uint64_t id, int error, int new_ifindex)
+{
+	struct fo_obs obs = { .type = FO_OBS_RESULT };
+
+	obs.result.action_id = id;
+	obs.result.error = error;
+	obs.result.new_ifindex = new_ifindex;
+	daemon_feed(d, &obs);
+}
+
+/*
+ * Execute one request.  In --observe mode nothing is sent and no result is
+ * fed back (that pair waits, which is the point: no writes at all).
+ */
+static void daemon_execute(struct daemon *d, const struct queued_action *q)
+{
+	const struct fo_action *a = &q->a;
+	char what[256];
+	int new_ifindex = 0, r;
+
+	describe_action(d, a, what, sizeof(what));
+	d->actions_total++;
+	d->metrics_dirty = true;
+
+	switch (d->opt.mode) {
+	case SNAPSHOT_MODE_OBSERVE:
+		log_info("would %s (observe mode, not sent)", what);
+		return;
+	case SNAPSHOT_MODE_DRY_RUN:
+		printf("would: %s\n", what);
+		if (a->type == FO_ACT_CREATE)
+			new_ifindex = ++d->fake_ifindex;
+		feed_result(d, a->id, 0, new_ifindex);
+		/* Then what the kernel and udev would report, so the engine plans the next step. */
+		r = dryrun_apply(d->dry, a, new_ifindex, daemon_obs_simulated, d);
+		if (r < 0)
+			printf("# (its effect cannot be simulated: %s)\n", strerror(-r));
+		return;
+	case SNAPSHOT_MODE_NORMAL:
+	case SNAPSHOT_MODE_MAX:
+	case SNAPSHOT_MODE_INVALID:
+		break;
+	}
+
+	r = nl_link_execute(d->nl, a, &d->cfg.engine, &new_ifindex);
+	if (r < 0) {
+		uint64_t batch = q->batch;
+
+		log_debug_errno(r, "%s: %m", what);
+		/*
+		 * The executor contract (pairing.h): after a failure the rest of
+		 * that batch's requests are not executed; events stay.
+		 */
+		for (size_t i = 1; i < d->q_len;) {
+			if (d->queue[i].batch == batch && d->queue[i].a.type != FO_ACT_EVENT) {
+				memmove(&d->queue[i], &d->queue[i + 1],
+					(d->q_len - i - 1) * sizeof(*d->queue));
+				d->q_len--;
+			} else
+				i++;
+		}
+	} else
+		log_debug("%s: done", what);
+	feed_result(d, a->id, r, a->type == FO_ACT_CREATE && r == 0 ? new_ifindex : 0);
+}
+
+/* Process queued actions in order; returns true when the queue was emptied. */
+static bool daemon_run_queue(struct daemon *d, size_t budget)
+{
+	while (d->q_len > 0) {
+		struct queued_action q = d->queue[0];
+
+		if (q.a.type == FO_ACT_EVENT) {
+			queue_pop(d);
+			daemon_event(d, &q.a);
+			continue;
+		}
+		/* No write before both initial syncs are complete: the engine's view is partial. */
+		if (!daemon_synced(d))
+			return false;
+		if (budget == 0)
+			return false;
+		budget--;
+		queue_pop(d);
+		daemon_execute(d, &q);
+	}
+	return true;
+}
+
+/* ---- snapshot for status and metrics ---- */
+
+struct snapshot_buf {
+	struct snapshot s;
+	struct snapshot_nic *nics;
+	struct snapshot_pair *pairs;
+	struct snapshot_event *events;  /* per pair, SNAPSHOT_PAIR_EVENTS each */
+	struct snapshot_event recent[SNAPSHOT_RECENT_EVENTS];
+};
+
+static void snapshot_buf_done(struct snapshot_buf *b)
+{
+	free(b->nics);
+	free(b->pairs);
+	free(b->events);
+}
+
+static int daemon_snapshot(struct daemon *d, struct snapshot_buf *b)
+{
+	size_t n_nics = pairing_n_nics(d->engine), n_pairs = pairing_n_pairs(d->engine), k = 0;
+	uint64_t now = daemon_now(d);
+
+	memset(b, 0, sizeof(*b));
+	b->nics = calloc(n_nics ? n_nics : 1, sizeof(*b->nics));
+	b->pairs = calloc(n_pairs ? n_pairs : 1, sizeof(*b->pairs));
+	b->events = calloc((n_pairs ? n_pairs : 1) * SNAPSHOT_PAIR_EVENTS, sizeof(*b->events));
+	if (!b->nics || !b->pairs || !b->events) {
+		snapshot_buf_done(b);
+		return -ENOMEM;
+	}
+
+	for (size_t i = 0; i < n_pairs; i++) {
+		struct snapshot_pair *p = &b->pairs[k];
+		struct pair_history *h;
+
+		if (pairing_pair(d->engine, i, now, &p->view) < 0)
+			continue;
+		(void) pairing_key_format(&p->view.key, p->key, sizeof(p->key));
+		ifname_of(d, p->view.standby_ifindex, p->standby_name);
+		ifname_of(d, p->view.primary_ifindex, p->primary_name);
+		ifname_of(d, p->view.active_ifindex, p->active_name);
+		h = history_get(d, &p->view.key, false);
+		if (h) {
+			struct snapshot_event *ev = &b->events[k * SNAPSHOT_PAIR_EVENTS];
+
+			for (size_t j = 0; j < h->n; j++)
+				ev[j] = h->ev[(h->head + j) % SNAPSHOT_PAIR_EVENTS];
+			p->events = ev;
+			p->n_events = h->n;
+		}
+		k++;
+	}
+	b->s.pairs = b->pairs;
+	b->s.n_pairs = k;
+
+	k = 0;
+	for (size_t i = 0; i < n_nics; i++) {
+		struct snapshot_nic *n = &b->nics[k];
+
+		if (pairing_nic(d->engine, i, &n->view) < 0)
+			continue;
+		n->pair = -1;
+		if (n->view.key.source != FO_KEY_NONE) {
+			(void) pairing_key_format(&n->view.key, n->key, sizeof(n->key));
+			for (size_t j = 0; j < b->s.n_pairs; j++)
+				if (key_eq(&b->pairs[j].view.key, &n->view.key))
+					n->pair = (ssize_t) j;
+		}
+		k++;
+	}
+	b->s.nics = b->nics;
+	b->s.n_nics = k;
+
+	for (size_t j = 0; j < d->n_recent; j++)
+		b->recent[j] = d->recent[(d->recent_head + j) % SNAPSHOT_RECENT_EVENTS];
+	b->s.recent = b->recent;
+	b->s.n_recent = d->n_recent;
+
+	b->s.version = PACKAGE_VERSION;
+	b->s.pid = (int) getpid();
+	b->s.mode = d->opt.mode;
+	b->s.start_realtime_usec = d->start_realtime_usec;
+	b->s.now_realtime_usec = realtime_usec();
+	b->s.uptime_usec = loop_now_usec() - d->start_mono_usec;
+	b->s.synced = daemon_synced(d);
+	b->s.ready = d->ready;
+	b->s.netlink_requests_total = d->nl ? nl_link_requests_total(d->nl) : 0;
+	b->s.resyncs_total = d->resyncs_total;
+	b->s.observations_total = d->observations_total;
+	b->s.actions_total = d->actions_total;
+	memcpy(b->s.events_total, d->events_total, sizeof(b->s.events_total));
+	return 0;
+}
+
+static json_t *daemon_status_json(struct daemon *d)
+{
+	struct snapshot_buf b;
+	json_t *o;
+
+	if (daemon_snapshot(d, &b) < 0)
+		return NULL;
+	o = status_build(&b.s);
+	snapshot_buf_done(&b);
+	return o;
+}
+
+static void daemon_write_metrics(struct daemon *d)
+{
+	struct snapshot_buf b;
+	char *text;
+	size_t len;
+	int r;
+
+	if (!d->metrics_dirty || !d->cfg.metrics_file[0])
+		return;
+	d->metrics_dirty = false;
+	if (daemon_snapshot(d, &b) < 0)
+		return;
+	r = metrics_render(&b.s, &text, &len);
+	snapshot_buf_done(&b);
+	if (r < 0)
+		return;
+	if (d->metrics_last && streq(d->metrics_last, text)) {
+		free(text);
+		return;
+	}
+	r = metrics_write_file(d->cfg.metrics_file, text, len);
+	if (r < 0) {
+		static struct log_ratelimit rl = LOG_RATELIMIT_INIT(60 * FO_USEC_PER_SEC, 1);
+
+		if (log_ratelimit_ok(&rl, loop_now_usec()))
+			log_warning_errno(r, "%s: cannot write metrics: %m, ignoring", d->cfg.metrics_file);
+		free(text);
+		return;
+	}
+	free(d->metrics_last);
+	d->metrics_last = text;
+}
+
+static void daemon_notify(struct daemon *d, bool plan_done)
+{
+	char status[128];
+	size_t n_pairs = pairing_n_pairs(d->engine), active = 0;
+
+	for (size_t i = 0; i < n_pairs; i++) {
+		struct fo_pair_view p;
+
+		if (pairing_pair(d->engine, i, loop_now_usec(), &p) == 0 && p.state == FO_PAIR_ACTIVE)
+			active++;
+	}
+	(void) snprintf(status, sizeof(status), "%zu pair%s, %zu active%s%s", n_pairs,
+			n_pairs == 1 ? "" : "s", active,
+			plan_done ? "" : ", initial plan still running",
+			d->opt.mode == SNAPSHOT_MODE_OBSERVE ? " (observe mode: no writes)" : "");
+	if (d->ready && streq(status, d->status_last))
+		return;
+#ifdef HAVE_LIBSYSTEMD
+	(void) sd_notifyf(0, "%sSTATUS=%s", d->ready ? "" : "READY=1\n", status);
+#endif
+	if (!d->ready)
+		log_info("ready: %s, %s", plan_done ? "initial plan applied" : "reporting ready anyway",
+			 status);
+	d->ready = true;
+	if (d->ready_timer)
+		loop_timer_set(d->ready_timer, FO_TIME_NEVER);
+	strscpy(d->status_last, sizeof(d->status_last), status);
+}
+
+/* The deferred "dirty" hook: once per loop iteration after all fds were read. */
+static void daemon_post(struct loop *l, void *userdata)
+{
+	struct daemon *d = userdata;
+	bool drained = daemon_run_queue(d, DAEMON_ACTIONS_PER_ITERATION);
+
+	if (!drained && daemon_synced(d))
+		/* More work: come back after one non-blocking look at the fds. */
+		loop_mark_dirty(l);
+	if (drained && daemon_synced(d))
+		daemon_notify(d, true);
+	daemon_write_metrics(d);
+}
+
+/* ---- config ---- */
+
+static void resolve_live_rename(struct failoverd_config *c)
+{
+	struct utsname u;
+	unsigned major = 0, minor = 0;
+
+	if (c->live_rename != CONFIG_LIVE_RENAME_AUTO)
+		return;
+	/*
+	 * FIXME: a version check, because "may I rename an UP netdev" has no
+	 * probe that does not itself rename one.  6.2 is the first kernel that
+	 * allows it (minimal baseline: older kernels answer EBUSY).
+	 */
+	if (uname(&u) == 0 && sscanf(u.release, "%u.%u", &major, &minor) == 2)
+		c->engine.live_rename = major > 6 || (major == 6 && minor >= 2);
+	else
+		c->engine.live_rename = false;
+}
+
+static int daemon_load_config(struct daemon *d, struct failoverd_config *ret)
+{
+	struct config_error err = {};
+	struct failoverd_config c;
+	int r;
+
+	r = config_load_file(d->opt.config_file, !d->opt.config_explicit, &err, &c);
+	if (r < 0)
+		return log_err_errno(r, "%s", err.text);
+	resolve_live_rename(&c);
+	*ret = c;
+	return 0;
+}
+
+static void daemon_apply_log_level(struct daemon *d)
+{
+	log_set_max_level(d->opt.log_level >= 0 ? d->opt.log_level : d->cfg.log_level);
+}
+
+static int daemon_reload(struct daemon *d, char *err, size_t errlen)
+{
+	struct config_error ce = {};
+	struct failoverd_config c;
+	int r;
+
+	r = config_load_file(d->opt.config_file, !d->opt.config_explicit, &ce, &c);
+	if (r < 0) {
+		log_err("reload: %s; keeping the old configuration", ce.text);
+		strscpy(err, errlen, ce.text);
+		return r;
+	}
+	resolve_live_rename(&c);
+	if (d->ctl) {
+		r = ctl_server_set_group(d->ctl, c.control_group);
+		if (r < 0) {
+			(void) snprintf(err, errlen, "control_group '%s': no such group", c.control_group);
+			log_err("reload: %s; keeping the old configuration", err);
+			return r;
+		}
+	}
+	r = pairing_set_config(d->engine, &c.engine);
+	if (r < 0) {
+		(void) snprintf(err, errlen, "the engine refused the configuration: %s", strerror(-r));
+		log_err("reload: %s; keeping the old configuration", err);
+		if (d->ctl)
+			(void) ctl_server_set_group(d->ctl, d->cfg.control_group);
+		return r;
+	}
+	if (d->udev)
+		udev_watch_set_bridge_cap_type(d->udev, c.engine.bridge_cap_type);
+	if (!streq(c.metrics_file, d->cfg.metrics_file)) {
+		free(d->metrics_last);
+		d->metrics_last = NULL;
+	}
+	d->cfg = c;
+	daemon_apply_log_level(d);
+	d->metrics_dirty = true;
+	loop_mark_dirty(d->loop);
+	log_info("reloaded %s", d->opt.config_file);
+	return 0;
+}
+
+/* ---- sync: udev enumeration + netlink dump ---- */
+
+static int daemon_sync(struct daemon *d)
+{
+	int r;
+
+	r = udev_watch_enumerate(d->udev, daemon_obs, d);
+	if (r < 0)
+		return log_err_errno(r, "udev enumeration failed: %m");
+	r = nl_link_dump(d->nl, daemon_obs, d);
+	if (r < 0)
+		return log_err_errno(r, "rtnetlink dump failed: %m");
+	return 0;
+}
+
+/* ---- loop callbacks ---- */
+
+/*
+ * Adapters resync by themselves after lost events (ENOBUFS); any other
+ * failure is logged here, rate-limited, because a socket stuck in an error
+ * state would otherwise log on every wake-up.
+ */
+static int dispatch_failed(struct daemon *d, const char *what, int r)
+{
+	static struct log_ratelimit rl = LOG_RATELIMIT_INIT(60 * FO_USEC_PER_SEC, 5);
+
+	if (log_ratelimit_ok(&rl, loop_now_usec()))
+		log_warning_errno(r, "%s: reading events failed: %m, continuing", what);
+	return 0;
+}
+
+static int on_udev(struct loop *l, int fd, uint32_t revents, void *userdata)
+{
+	struct daemon *d = userdata;
+	int r = udev_watch_dispatch(d->udev, daemon_obs, d);
+
+	return r < 0 ? dispatch_failed(d, "udev monitor", r) : 0;
+}
+
+static int on_netlink(struct loop *l, int fd, uint32_t revents, void *userdata)
+{
+	struct daemon *d = userdata;
+	int r = nl_link_dispatch(d->nl, daemon_obs, d);
+
+	return r < 0 ? dispatch_failed(d, "rtnetlink monitor", r) : 0;
+}
+
+static int on_engine_timer(struct loop *l, uint64_t now_usec, void *userdata)
+{
+	struct daemon *d = userdata;
+	struct fo_obs obs = { .type = FO_OBS_TICK };
+
+	daemon_feed(d, &obs);
+	return 0;
+}
+
+static int on_ready_timeout(struct loop *l, uint64_t now_usec, void *userdata)
+{
+	struct daemon *d = userdata;
+
+	if (d->ready)
+		return 0;
+	log_warning("the initial plan is not done after %llu s; reporting ready anyway",
+		    (unsigned long long) (DAEMON_READY_MAX_USEC / FO_USEC_PER_SEC));
+	daemon_notify(d, false);
+	return 0;
+}
+
+static int on_signal(struct loop *l, int signo, void *userdata)
+{
+	struct daemon *d = userdata;
+	char err[sizeof(struct config_error)];
+
+	switch (signo) {
+	case SIGHUP:
+		(void) daemon_reload(d, err, sizeof(err));
+		return 0;
+	case SIGTERM:
+	case SIGINT:
+		/* Aggregates stay: the kernel keeps failing over without us. */
+		log_info("%s: exiting, aggregates stay in place", strsignal(signo));
+		loop_exit(l, 0);
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+static json_t *on_control(const struct ctl_request *req, const struct ctl_peer *peer,
+			  void *userdata)
+{
+	struct daemon *d = userdata;
+	char err[sizeof(struct config_error)];
+	json_t *o;
+
+	switch (req->verb) {
+	case CTL_VERB_STATUS:
+		o = daemon_status_json(d);
+		if (!o)
+			return ctl_reply_error(CTL_CODE_FAILED, "out of memory");
+		if (json_object_set_new(o, "ok", json_true()) < 0) {
+			json_decref(o);
+			return NULL;
+		}
+		return o;
+	case CTL_VERB_RESCAN:
+		log_info("rescan requested by pid %d", (int) peer->pid);
+		if (daemon_sync(d) < 0)
+			return ctl_reply_error(CTL_CODE_FAILED, "rescan failed, see the daemon's log");
+		return ctl_reply_ok();
+	case CTL_VERB_RELOAD:
+		log_info("reload requested by pid %d", (int) peer->pid);
+		if (daemon_reload(d, err, sizeof(err)) < 0)
+			return ctl_reply_error(CTL_CODE_FAILED, "%s", err);
+		return ctl_reply_ok();
+	case CTL_VERB_MAX:
+	case CTL_VERB_INVALID:
+		break;
+	}
+	return ctl_reply_error(CTL_CODE_INVALID, "unknown verb");
+}
+
+/* ---- --dry-run ---- */
+
+static int daemon_dry_run(struct daemon *d)
+{
+	size_t ticks = 0;
+	json_t *status;
+	int r;
+
+	d->fake_now = loop_now_usec();
+	d->fake_ifindex = DRY_RUN_FAKE_IFINDEX;
+	d->dry = dryrun_new();
+	if (!d->dry)
+		return log_err_errno(-ENOMEM, "out of memory"), 1;
+	r = daemon_sync(d);
+	if (r < 0)
+		return 1;
+	printf("# failoverd --dry-run: the requests it would send, each assumed to succeed\n"
+	       "# (and answered with the link changes the kernel would report)\n");
+	for (;;) {
+		uint64_t deadline;
+
+		(void) daemon_run_queue(d, DRY_RUN_ACTIONS_MAX);
+		if (d->actions_total >= DRY_RUN_ACTIONS_MAX) {
+			printf("# stopped after %d requests\n", DRY_RUN_ACTIONS_MAX);
+			break;
+		}
+		deadline = d->acts->next_deadline_usec;
+		if (deadline == FO_TIME_NEVER || ticks++ >= DRY_RUN_TICKS_MAX)
+			break;
+		/* Let simulated time pass to the engine's next deadline (settle, back-off). */
+		if (deadline > d->fake_now) {
+			printf("# after %" PRIu64 " ms:\n", (deadline - d->fake_now) / 1000);
+			d->fake_now = deadline;
+		}
+		on_engine_timer(NULL, d->fake_now, d);
+	}
+	if (d->actions_total == 0)
+		printf("# nothing to do\n");
+	/* The simulated plan is complete: the table reads "ready", as a live daemon's would. */
+	d->ready = true;
+	printf("# netlink write requests sent: %" PRIu64 "\n\n", nl_link_requests_total(d->nl));
+	status = daemon_status_json(d);
+	if (!status)
+		return log_err_errno(-ENOMEM, "out of memory"), 1;
+	(void) status_print_table(status, stdout);
+	json_decref(status);
+	return nl_link_requests_total(d->nl) == 0 ? 0 : 1;
+}
+
+/* ---- main ---- */
+
+static void daemon_done(struct daemon *d)
+{
+	if (d->ctl)
+		d->ctl = ctl_server_free(d->ctl);
+	if (d->opt.mode != SNAPSHOT_MODE_DRY_RUN && d->metrics_last && d->cfg.metrics_file[0])
+		/* No stale "up 1": an absent file is what node_exporter reports for a stopped daemon. */
+		(void) unlink(d->cfg.metrics_file);
+	udev_watch_free(d->udev);
+	nl_link_free(d->nl);
+	pairing_free(d->engine);
+	dryrun_free(d->dry);
+	loop_free(d->loop);
+	free(d->acts);
+	free(d->queue);
+	free(d->hist);
+	free(d->metrics_last);
+}
+
+int daemon_run(const struct daemon_options *o)
+{
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, 0 };
+	struct daemon d = {
+		.opt = *o,
+		.rl = LOG_RATELIMIT_INIT(DAEMON_LOG_INTERVAL_USEC, DAEMON_LOG_BURST),
+	};
+	int r, rc = 1;
+
+	d.start_realtime_usec = realtime_usec();
+	d.start_mono_usec = loop_now_usec();
+	if (daemon_load_config(&d, &d.cfg) < 0)
+		return 1;
+	daemon_apply_log_level(&d);
+
+	d.acts = calloc(1, sizeof(*d.acts));
+	if (!d.acts) {
+		log_err("out of memory");
+		return 1;
+	}
+	d.engine = pairing_new(&d.cfg.engine);
+	if (!d.engine) {
+		log_err("cannot create the pairing engine: out of memory");
+		goto done;
+	}
+
+	if (d.opt.mode != SNAPSHOT_MODE_DRY_RUN) {
+		/* A dead client must not kill us with SIGPIPE (sends use MSG_NOSIGNAL too). */
+		(void) signal(SIGPIPE, SIG_IGN);
+		r = loop_new(&d.loop);
+		if (r < 0) {
+			log_err_errno(r, "cannot create the event loop: %m");
+			goto done;
+		}
+		r = loop_set_signals(d.loop, sigs, on_signal, &d);
+		if (r < 0) {
+			log_err_errno(r, "cannot set up signals: %m");
+			goto done;
+		}
+		/* Lock, then socket: a second instance stops here with a clear error. */
+		r = ctl_server_new(d.loop, d.opt.runtime_dir, on_control, &d, &d.ctl);
+		if (r < 0)
+			goto done;
+		r = ctl_server_set_group(d.ctl, d.cfg.control_group);
+		if (r < 0)
+			goto done;
+		r = loop_add_timer(d.loop, "engine", on_engine_timer, &d, &d.engine_timer);
+		if (r >= 0)
+			r = loop_add_timer(d.loop, "ready", on_ready_timeout, &d, &d.ready_timer);
+		if (r < 0) {
+			log_err_errno(r, "cannot create timers: %m");
+			goto done;
+		}
+		loop_timer_set(d.ready_timer, loop_now_usec() + DAEMON_READY_MAX_USEC);
+		loop_set_post(d.loop, daemon_post, &d);
+	}
+
+	r = udev_watch_new(d.cfg.engine.bridge_cap_type, &d.udev);
+	if (r < 0) {
+		log_err_errno(r, "cannot open the udev monitor: %m");
+		goto done;
+	}
+	r = nl_link_new(&d.nl);
+	if (r < 0) {
+		log_err_errno(r, "cannot open rtnetlink: %m");
+		goto done;
+	}
+
+	if (d.opt.mode == SNAPSHOT_MODE_DRY_RUN) {
+		rc = daemon_dry_run(&d);
+		goto done;
+	}
+
+	r = loop_add_io(d.loop, "udev", udev_watch_get_fd(d.udev), EPOLLIN, on_udev, &d, NULL);
+	if (r >= 0)
+		r = loop_add_io(d.loop, "rtnetlink", nl_link_get_fd(d.nl), EPOLLIN, on_netlink, &d, NULL);
+	if (r < 0) {
+		log_err_errno(r, "cannot watch the discovery sockets: %m");
+		goto done;
+	}
+	/* Monitors are open before the initial sync, so nothing between the two is lost. */
+	if (daemon_sync(&d) < 0)
+		goto done;
+	log_info("failoverd %s started (%s mode), control socket %s", PACKAGE_VERSION,
+		 snapshot_mode_name(d.opt.mode), ctl_server_socket_path(d.ctl));
+	loop_mark_dirty(d.loop);
+	r = loop_run(d.loop);
+	rc = r < 0 ? 1 : r;
+
+done:
+	daemon_done(&d);
+	return rc;
+}
