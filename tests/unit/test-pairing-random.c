@@ -32,7 +32,7 @@
 
 #define SEC FO_USEC_PER_SEC
 #define N_KEYS 3
-#define DEFAULT_SEQS 3000
+#define DEFAULT_SEQS 10000
 
 struct rng {
 	uint64_t s;
