@@ -94,6 +94,7 @@ struct nic {
 	bool key_valid;
 	struct fo_key key;
 	struct pair *pair;
+	struct nic *pair_next;    /* the pair's members, by ifindex */
 	char reason[FO_TEXT_LEN];
 };
 
@@ -111,6 +112,7 @@ struct pair {
 	struct fo_key key;
 	char key_text[KEY_TEXT_LEN];
 	unsigned refs;            /* NICs whose key is this one */
+	struct nic *members;      /* those NICs, by ifindex (a pair never scans the whole table) */
 	bool dirty;
 	bool waiting;             /* has a request to make once the slot is free */
 	uint64_t deadline;        /* when this pair wants to be looked at again */
@@ -569,15 +571,28 @@ static void pair_unref(struct pair *pr)
 
 static void nic_set_pair(struct nic *n, struct pair *pr)
 {
+	struct nic **pp;
+
 	if (n->pair == pr)
 		return;
-	if (n->pair)
+	if (n->pair) {
 		n->pair->dirty = true;
+		for (pp = &n->pair->members; *pp; pp = &(*pp)->pair_next)
+			if (*pp == n) {
+				*pp = n->pair_next;
+				break;
+			}
+		n->pair_next = NULL;
+	}
 	pair_unref(n->pair);
 	n->pair = pr;
 	if (pr) {
 		pr->refs++;
 		pr->dirty = true;
+		for (pp = &pr->members; *pp && (*pp)->ifindex < n->ifindex; pp = &(*pp)->pair_next)
+			;
+		n->pair_next = *pp;
+		*pp = n;
 	}
 }
 
@@ -822,7 +837,6 @@ static int nic_derive(struct pairing *p, struct nic *n, uint64_t now)
 			(void) snprintf(n->reason, sizeof(n->reason), "%s: no udev device", nic_name(n));
 	} else {
 		struct nic *m = link_find(p, n->link.master_ifindex);
-		struct fo_key mk;
 
 		if (is_virtio(n))
 			n->role = FO_ROLE_STANDBY;
@@ -833,9 +847,9 @@ static int nic_derive(struct pairing *p, struct nic *n, uint64_t now)
 					"%s: neither virtio-net nor a PCI NIC", nic_name(n));
 
 		if (n->role != FO_ROLE_NONE) {
-			if (m && link_is_ours(&m->link, &mk)) {
+			if (m && m->role == FO_ROLE_AGGREGATE && m->key_valid) {
 				/* a member of our aggregate keeps its key across reloads */
-				k = mk;
+				k = m->key;
 				have_key = true;
 			} else if (p->cfg.pair_by_group_id && n->dev.group.status == PCICAP_FOUND) {
 				k.source = FO_KEY_GROUP_ID;
@@ -879,8 +893,12 @@ static int nic_derive(struct pairing *p, struct nic *n, uint64_t now)
 	return 0;
 }
 
-/* Re-derive n and every NIC it is master of (their key and stand-down depend on it). */
-static int nic_changed(struct pairing *p, struct nic *n, uint64_t now)
+/*
+ * Re-derive n and, when what its members depend on may have changed (its
+ * kind, marker, driver, existence: their key and stand-down), every NIC it
+ * is master of.  A plain carrier or flags change does not scan the table.
+ */
+static int nic_changed_full(struct pairing *p, struct nic *n, uint64_t now, bool cascade)
 {
 	int r;
 
@@ -889,6 +907,8 @@ static int nic_changed(struct pairing *p, struct nic *n, uint64_t now)
 	r = nic_derive(p, n, now);
 	if (r < 0)
 		return r;
+	if (!cascade)
+		return 0;
 	for (size_t i = 0; i < p->n_nics; i++) {
 		struct nic *m = p->nics[i];
 
@@ -901,6 +921,11 @@ static int nic_changed(struct pairing *p, struct nic *n, uint64_t now)
 		}
 	}
 	return 0;
+}
+
+static int nic_changed(struct pairing *p, struct nic *n, uint64_t now)
+{
+	return nic_changed_full(p, n, now, true);
 }
 
 /* ---------------------------------------------------------- gather */
@@ -917,7 +942,6 @@ static const char *standdown_reason(const struct pairing *p, const struct pair *
 				    const struct nic *n, char *buf, size_t len)
 {
 	const struct nic *m;
-	struct fo_key mk;
 
 	if (n->role == FO_ROLE_STANDBY && n->dev.standby_feature)
 		(void) snprintf(buf, len, "%s: VIRTIO_NET_F_STANDBY negotiated, managed by kernel (net_failover)",
@@ -932,8 +956,8 @@ static const char *standdown_reason(const struct pairing *p, const struct pair *
 	else if (!(m = link_find(p, n->link.master_ifindex)))
 		(void) snprintf(buf, len, "%s: enslaved to ifindex %d, not known yet",
 				nic_name(n), n->link.master_ifindex);
-	else if (link_is_ours(&m->link, &mk)) {
-		if (key_eq(&mk, &pr->key))
+	else if (m->role == FO_ROLE_AGGREGATE) {
+		if (key_eq(&m->key, &pr->key))
 			return NULL;
 		(void) snprintf(buf, len, "%s: enslaved to %s, a failoverd aggregate of another key",
 				nic_name(n), nic_name(m));
@@ -955,22 +979,15 @@ static void gather(const struct pairing *p, struct pair *pr, struct gather *g)
 
 	*g = (struct gather) {};
 	/* first pass: is there anything a MAC-keyed VF could pair with? */
-	for (size_t i = 0; i < p->n_nics; i++) {
-		const struct nic *n = p->nics[i];
-
-		if (n->pair != pr)
-			continue;
+	for (const struct nic *n = pr->members; n; n = n->pair_next) {
 		if (n->role == FO_ROLE_STANDBY)
 			has_standby = true;
 		else if (n->role == FO_ROLE_AGGREGATE)
 			has_agg = true;
 	}
-	for (size_t i = 0; i < p->n_nics; i++) {
-		struct nic *n = p->nics[i];
+	for (struct nic *n = pr->members; n; n = n->pair_next) {
 		char buf[FO_TEXT_LEN];
 
-		if (n->pair != pr)
-			continue;
 		switch (n->role) {
 		case FO_ROLE_AGGREGATE:
 			if (g->n_agg < GATHER_MAX)
@@ -1518,10 +1535,8 @@ static uint64_t pair_fingerprint(const struct pairing *p, const struct pair *pr)
 	uint64_t h = 1469598103934665603ULL;
 
 #define MIX(v) do { h ^= (uint64_t) (v); h *= 1099511628211ULL; } while (0)
-	for (size_t i = 0; i < p->n_nics; i++) {
-		const struct nic *n = p->nics[i];
-
-		if (n->pair != pr || n->role == FO_ROLE_AGGREGATE || n->role == FO_ROLE_NONE)
+	for (const struct nic *n = pr->members; n; n = n->pair_next) {
+		if (n->role == FO_ROLE_AGGREGATE || n->role == FO_ROLE_NONE)
 			continue;
 		MIX(n->ifindex);
 		MIX(n->role);
@@ -2047,7 +2062,7 @@ static bool str_ok(const char *s, size_t len)
 static int on_link(struct pairing *p, const struct fo_link_info *l, uint64_t now)
 {
 	struct nic *n;
-	bool renamed;
+	bool renamed, ident;
 	int r;
 
 	if (l->ifindex <= 0 || !str_ok(l->name, sizeof(l->name)) || !l->name[0] ||
@@ -2059,6 +2074,7 @@ static int on_link(struct pairing *p, const struct fo_link_info *l, uint64_t now
 	if (r < 0)
 		return r;
 	renamed = n->have_link && !streq(n->link.name, l->name);
+	ident = !n->have_link || !streq(n->raw.kind, l->kind) || !streq(n->raw.alias, l->alias);
 	n->raw = *l;
 	n->n_obs++;
 	n->have_link = true;
@@ -2066,7 +2082,7 @@ static int on_link(struct pairing *p, const struct fo_link_info *l, uint64_t now
 	if (p->nl_syncing)
 		n->link_seen = true;
 	exp_observe(n);
-	r = nic_changed(p, n, now);
+	r = nic_changed_full(p, n, now, ident);
 	if (r < 0)
 		return r;
 	if (renamed && n->pair && n->link.master_ifindex > 0)
@@ -2749,18 +2765,14 @@ int pairing_pair(const struct pairing *p, size_t i, uint64_t now_usec, struct fo
 	if (!p || !ret || i >= p->n_pairs)
 		return -EINVAL;
 	pr = p->pairs[i];
-	for (size_t j = 0; j < p->n_nics; j++) {
-		const struct nic *n = p->nics[j];
-
-		if (n->pair != pr || !n->have_link)
+	for (const struct nic *n = pr->members; n; n = n->pair_next) {
+		if (!n->have_link)
 			continue;
 		if (n->role == FO_ROLE_AGGREGATE && (!a || n->ifindex == pr->agg_ifindex))
 			a = n;
 	}
-	for (size_t j = 0; j < p->n_nics; j++) {
-		const struct nic *n = p->nics[j];
-
-		if (n->pair != pr || !n->have_link)
+	for (const struct nic *n = pr->members; n; n = n->pair_next) {
+		if (!n->have_link)
 			continue;
 		if (n->role == FO_ROLE_STANDBY && (!sby || (a && n->link.master_ifindex == a->ifindex)))
 			sby = n->ifindex;
