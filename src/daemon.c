@@ -215,6 +215,7 @@ static int event_level(const struct fo_action *a)
 	case FO_EV_ADOPTED:
 		return LOG_INFO;
 	case FO_EV_PRIMARY_LOST:
+	case FO_EV_STANDBY_LOST:
 	case FO_EV_STAND_DOWN:
 	case FO_EV_CONFLICT_CLEARED:
 	case FO_EV_RESYNC:
@@ -222,6 +223,7 @@ static int event_level(const struct fo_action *a)
 	case FO_EV_CONFLICT:
 	case FO_EV_REFUSED:
 	case FO_EV_ROLLBACK:
+	case FO_EV_AGGREGATE_LOST:
 		return LOG_WARNING;
 	case FO_EV_ACTION_FAILED:
 		return a->transient ? LOG_WARNING : LOG_ERR;
@@ -422,6 +424,7 @@ static void daemon_obs(const struct fo_obs *obs, void *userdata)
 	case FO_OBS_DEVICE_GONE:
 	case FO_OBS_RESULT:
 	case FO_OBS_TICK:
+	case FO_OBS_RESCAN:
 	case FO_OBS_MAX:
 	case FO_OBS_INVALID:
 		break;
@@ -608,6 +611,7 @@ static int daemon_snapshot(struct daemon *d, struct snapshot_buf *b)
 	b->s.resyncs_total = d->resyncs_total;
 	b->s.observations_total = d->observations_total;
 	b->s.actions_total = d->actions_total;
+	b->s.engine_events_dropped = pairing_events_dropped(d->engine);
 	memcpy(b->s.events_total, d->events_total, sizeof(b->s.events_total));
 	return 0;
 }
@@ -695,7 +699,13 @@ static void daemon_post(struct loop *l, void *userdata)
 	if (!drained && daemon_synced(d))
 		/* More work: come back after one non-blocking look at the fds. */
 		loop_mark_dirty(l);
-	if (drained && daemon_synced(d))
+	/*
+	 * Applied = nothing queued and no request outstanding (the engine
+	 * confirms each step by observation).  In observe mode requests are
+	 * never answered, so "nothing queued" is all there is.
+	 */
+	if (drained && daemon_synced(d) &&
+	    (d->opt.mode != SNAPSHOT_MODE_NORMAL || !pairing_busy(d->engine)))
 		daemon_notify(d, true);
 	daemon_write_metrics(d);
 }
@@ -762,7 +772,11 @@ static int daemon_reload(struct daemon *d, char *err, size_t errlen)
 	}
 	r = pairing_set_config(d->engine, &c.engine);
 	if (r < 0) {
-		(void) snprintf(err, errlen, "the engine refused the configuration: %s", strerror(-r));
+		const char *why = NULL;
+
+		(void) pairing_config_check(&c.engine, &why);
+		(void) snprintf(err, errlen, "%s: the engine refused the configuration: %s",
+				d->opt.config_file, why ? why : strerror(-r));
 		log_err("reload: %s; keeping the old configuration", err);
 		if (d->ctl)
 			(void) ctl_server_set_group(d->ctl, d->cfg.control_group);
@@ -887,11 +901,16 @@ static json_t *on_control(const struct ctl_request *req, const struct ctl_peer *
 			return NULL;
 		}
 		return o;
-	case CTL_VERB_RESCAN:
+	case CTL_VERB_RESCAN: {
+		struct fo_obs rescan = { .type = FO_OBS_RESCAN };
+
 		log_info("rescan requested by pid %d", (int) peer->pid);
+		/* The engine forgets refusals, back-off and fight holds, then sees everything anew. */
+		daemon_feed(d, &rescan);
 		if (daemon_sync(d) < 0)
 			return ctl_reply_error(CTL_CODE_FAILED, "rescan failed, see the daemon's log");
 		return ctl_reply_ok();
+	}
 	case CTL_VERB_RELOAD:
 		log_info("reload requested by pid %d", (int) peer->pid);
 		if (daemon_reload(d, err, sizeof(err)) < 0)
@@ -995,7 +1014,12 @@ int daemon_run(const struct daemon_options *o)
 	}
 	d.engine = pairing_new(&d.cfg.engine);
 	if (!d.engine) {
-		log_err("cannot create the pairing engine: out of memory");
+		const char *why = NULL;
+
+		if (pairing_config_check(&d.cfg.engine, &why) < 0)
+			log_err("%s: the engine refused the configuration: %s", d.opt.config_file, why);
+		else
+			log_err("cannot create the pairing engine: out of memory");
 		goto done;
 	}
 

@@ -99,6 +99,7 @@ int dryrun_observe(struct dryrun *w, const struct fo_obs *obs)
 	case FO_OBS_SYNC_END:
 	case FO_OBS_RESULT:
 	case FO_OBS_TICK:
+	case FO_OBS_RESCAN:
 	case FO_OBS_MAX:
 	case FO_OBS_INVALID:
 		break;
