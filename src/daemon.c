@@ -785,13 +785,17 @@ static int daemon_reload(struct daemon *d, char *err, size_t errlen)
 	if (d->udev)
 		udev_watch_set_bridge_cap_type(d->udev, c.engine.bridge_cap_type);
 	if (!streq(c.metrics_file, d->cfg.metrics_file)) {
+		/* The old textfile would go stale and be collected for ever: it was ours, remove it. */
+		if (d->metrics_last && d->cfg.metrics_file[0])
+			(void) unlink(d->cfg.metrics_file);
 		free(d->metrics_last);
 		d->metrics_last = NULL;
 	}
 	d->cfg = c;
 	daemon_apply_log_level(d);
+	/* Now, not in the post hook: when "reload: done" is printed the textfile is in place. */
 	d->metrics_dirty = true;
-	loop_mark_dirty(d->loop);
+	daemon_write_metrics(d);
 	log_info("reloaded %s", d->opt.config_file);
 	return 0;
 }
