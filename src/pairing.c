@@ -110,6 +110,7 @@ struct pair {
 	char key_text[KEY_TEXT_LEN];
 	unsigned refs;            /* NICs whose key is this one */
 	bool dirty;
+	bool waiting;             /* has a request to make once the slot is free */
 	uint64_t deadline;        /* when this pair wants to be looked at again */
 
 	enum fo_pair_state state;
@@ -1755,6 +1756,22 @@ static void start_abort(struct pair *pr, const char *why)
 	strscpy(pr->refused_reason, sizeof(pr->refused_reason), why);
 }
 
+/*
+ * The request slot is taken: remember to come back.  Only waiting pairs
+ * are looked at when it frees, one after the other until one of them
+ * takes it, so that a start-up with hundreds of pairs stays linear.
+ */
+static void wait_for_slot(struct pairing *p, struct pair *pr)
+{
+	if (p->req.active)
+		pr->waiting = true;
+	else {
+		/* the output buffer is full: a TICK right away gives a fresh one */
+		pr->dirty = true;
+		p->want_tick = true;
+	}
+}
+
 static void reconcile(struct pairing *p, struct pair *pr, uint64_t now, struct fo_actions *ret)
 {
 	struct nic *a = NULL, *s_in = NULL, *p_in = NULL;
@@ -1834,11 +1851,9 @@ found:
 		struct undo u;
 
 		if (p->req.active || ret->n >= FO_ACTIONS_MAX) {
-			/* dirty: looked at again when the outstanding request is answered */
-			pr->dirty = true;
+			/* looked at again when the outstanding request is answered */
 			pr->deadline = FO_TIME_NEVER;
-			if (!p->req.active)
-				p->want_tick = true;
+			wait_for_slot(p, pr);
 			return;
 		}
 		if (pair_hold_active(pr, now)) {
@@ -1932,9 +1947,7 @@ found:
 		return;
 	if (p->req.active || ret->n >= FO_ACTIONS_MAX) {
 		/* one request in flight at a time: come back when it is answered */
-		pr->dirty = true;
-		if (!p->req.active)
-			p->want_tick = true;
+		wait_for_slot(p, pr);
 		return;
 	}
 	if (!pl.maintenance)
@@ -1960,6 +1973,18 @@ static void run(struct pairing *p, uint64_t now, struct fo_actions *ret)
 		if (pr->dirty || (pr->deadline != FO_TIME_NEVER && pr->deadline <= now))
 			reconcile(p, pr, now, ret);
 		if (!had && p->req.active)
+			p->rr = (i + 1) % n;
+	}
+	/* the slot is free: the pairs that wait for it, in turn, until one takes it */
+	for (size_t k = 0; k < n && !p->req.active; k++) {
+		size_t i = (p->rr + k) % n;
+		struct pair *pr = p->pairs[i];
+
+		if (!pr->waiting)
+			continue;
+		pr->waiting = false;
+		reconcile(p, pr, now, ret);
+		if (p->req.active)
 			p->rr = (i + 1) % n;
 	}
 	for (size_t i = 0; i < p->n_pairs; i++) {
