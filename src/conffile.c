@@ -109,7 +109,7 @@ static int pick(const char *v, const char *const *names, size_t n)
 	return -1;
 }
 
-static int parse_mac(const char *v, uint8_t mac[FO_MAC_LEN])
+int config_parse_mac(const char *v, uint8_t mac[FO_MAC_LEN])
 {
 	uint8_t m[FO_MAC_LEN];
 
@@ -321,7 +321,7 @@ static int config_set(struct config_parser *p, enum config_key k, const char *v)
 	case K_MAC: {
 		uint8_t mac[FO_MAC_LEN];
 
-		if (parse_mac(v, mac) < 0)
+		if (config_parse_mac(v, mac) < 0)
 			return config_fail(p, "mac: '%s' is not a MAC address like 52:54:00:12:34:56", v);
 		if (mac[0] & 1)
 			return config_fail(p, "mac: %s is a multicast address, not a NIC's", v);
