@@ -95,6 +95,7 @@ struct nic {
 	struct fo_key key;
 	struct pair *pair;
 	struct nic *pair_next;    /* the pair's members, by ifindex */
+	bool unpaired;            /* a PCI NIC whose MAC no standby shares: not a primary */
 	char reason[FO_TEXT_LEN];
 };
 
@@ -823,6 +824,7 @@ static int nic_derive(struct pairing *p, struct nic *n, uint64_t now)
 
 	n->role = FO_ROLE_NONE;
 	n->key_valid = false;
+	n->unpaired = false;
 	n->reason[0] = '\0';
 
 	if (!n->have_link) {
@@ -1000,7 +1002,8 @@ static void gather(const struct pairing *p, struct pair *pr, struct gather *g)
 			g->n_sby++;
 			break;
 		case FO_ROLE_PRIMARY:
-			if (pr->key.source == FO_KEY_MAC && !has_standby && !has_agg) {
+			n->unpaired = pr->key.source == FO_KEY_MAC && !has_standby && !has_agg;
+			if (n->unpaired) {
 				/* a PCI NIC is a primary by MAC only when a standby shares its MAC */
 				(void) snprintf(n->reason, sizeof(n->reason),
 						"%s: no standby with permanent MAC %s", nic_name(n),
@@ -2739,13 +2742,13 @@ int pairing_nic(const struct pairing *p, size_t i, struct fo_nic_view *ret)
 	n = p->nics[i];
 	*ret = (struct fo_nic_view) {
 		.ifindex = n->ifindex,
-		.role = n->role,
+		.role = n->unpaired ? FO_ROLE_NONE : n->role,
 		.master_ifindex = n->have_link ? n->link.master_ifindex : 0,
 		.carrier = n->have_link && n->link.carrier,
 		.initialized = n->have_dev && n->dev.initialized,
 	};
 	strscpy(ret->name, sizeof(ret->name), nic_name(n));
-	if (n->key_valid)
+	if (n->key_valid && !n->unpaired)
 		ret->key = n->key;
 	strscpy(ret->reason, sizeof(ret->reason), n->reason);
 	return 0;

@@ -1386,6 +1386,25 @@ START_TEST(test_views)
 		saw_agg = saw_agg || nv.role == FO_ROLE_AGGREGATE;
 	}
 	ck_assert(saw_sby && saw_agg);
+	/* a PCI NIC whose permanent MAC no standby shares is not a primary */
+	{
+		uint8_t other[FO_MAC_LEN];
+		int lone;
+		bool seen = false;
+
+		fk_mac(other, 0x77);
+		lone = fk_add_vf(&fk, "ens9", other, 0, true);
+		run(&fk);
+		for (size_t i = 0; i < pairing_n_nics(fk.eng); i++) {
+			ck_assert_int_eq(pairing_nic(fk.eng, i, &nv), 0);
+			if (nv.ifindex != lone)
+				continue;
+			seen = true;
+			ck_assert_int_eq(nv.role, FO_ROLE_NONE);
+			ck_assert_ptr_nonnull(strstr(nv.reason, "no standby with permanent MAC"));
+		}
+		ck_assert(seen);
+	}
 	ck_assert_int_eq(pairing_nic(fk.eng, 99, &nv), -EINVAL);
 	ck_assert(!pairing_busy(fk.eng));
 	ck_assert_uint_eq(pairing_events_dropped(fk.eng), 0);
