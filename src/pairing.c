@@ -10,11 +10,15 @@
  * request is outstanding in the whole engine, so the executor never has
  * to guess what to do with the rest of a batch after a failure.
  *
- * Successful results update the model at once ("expectations"); a later
- * RTM_NEWLINK that still shows the value from before our change is taken
- * as stale and does not undo the expectation, one that shows a third
- * value means another actor changed it.  A full dump that started after
- * our change is the truth and clears expectations.
+ * The model holds what the observations said.  After a successful
+ * request the pair waits until an observation shows its effect before it
+ * plans again (confirm_check()), so stale RTM_NEWLINKs of earlier steps
+ * never drive a decision; only when nothing about the device arrives in
+ * FO_CONFIRM_TIMEOUT_USEC does the engine believe the result alone (an
+ * "overlay", replaced by the next observation of that device).
+ *
+ * Each pair's build is a transaction in two phases with an undo log
+ * (docs/design.md, "Pairing engine").
  *
  * Pure: no I/O, no clock, no logging.  Log lines are FO_EV_* actions.
  */
@@ -135,7 +139,6 @@ struct pair {
 	bool want_agg_up;         /* the standby was up: bring the aggregate up */
 	bool standby_was_up;      /* a rollback could not bring the standby up again */
 	bool reassert_primary;    /* bonding forgot the primary (enslave, rename) */
-	uint64_t await_create_gen; /* CREATE without new_ifindex: wait for its NEWLINK */
 	bool await_create;
 
 	/* our last successful request, until the observations show its effect */
@@ -199,7 +202,6 @@ struct pairing {
 	bool nl_synced, udev_synced, started;
 	bool nl_syncing, udev_syncing;
 	bool rescan_nl, rescan_udev; /* after FO_OBS_RESCAN: quiet until its dumps ended */
-	uint64_t nl_sync_gen;
 	uint64_t nl_dumps_done;
 
 	uint64_t next_id;
@@ -2175,7 +2177,6 @@ static void on_sync_begin(struct pairing *p, bool udev)
 		p->udev_syncing = true;
 	else {
 		p->nl_syncing = true;
-		p->nl_sync_gen++;
 	}
 }
 

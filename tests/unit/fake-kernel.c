@@ -413,7 +413,6 @@ static int execute(struct fk *fk, const struct fo_action *a, int *ret_new)
 		if (!is_agg(d) && !d->master)
 			note_found(fk, d);
 		d->up = a->type == FO_ACT_SET_UP;
-		d->downed_by_engine = !d->up && d->virtio;
 		q_link(fk, d);
 		if ((m = fk_dev(fk, d->master)))
 			reselect(fk, m);
@@ -472,7 +471,6 @@ static int execute(struct fk *fk, const struct fo_action *a, int *ret_new)
 		memcpy(d->mac, m->mac, FO_MAC_LEN);
 		d->mtu = m->mtu;
 		d->up = true;
-		d->downed_by_engine = false;
 		q_link(fk, d);
 		reselect(fk, m);
 		q_link(fk, m);
@@ -483,8 +481,6 @@ static int execute(struct fk *fk, const struct fo_action *a, int *ret_new)
 		if (!d->master)
 			return -EINVAL;
 		release(fk, d, false);
-		if (d->virtio)
-			d->downed_by_engine = true;
 		return 0;
 	case FO_ACT_SET_PRIMARY:
 		if (!d)
