@@ -38,6 +38,8 @@
 #define STANDBY_SUFFIX "nsby"
 #define UNDO_MAX 8
 #define UNDO_VANISHED_TRIES 3
+/* How long a rescan waits for the dumps it announced before acting anyway. */
+#define RESCAN_WAIT_MAX_USEC (10 * FO_USEC_PER_SEC)
 #define FIGHTS_MAX 32
 #define GATHER_MAX 4
 #define KEY_TEXT_LEN 48
@@ -202,6 +204,7 @@ struct pairing {
 	bool nl_synced, udev_synced, started;
 	bool nl_syncing, udev_syncing;
 	bool rescan_nl, rescan_udev; /* after FO_OBS_RESCAN: quiet until its dumps ended */
+	uint64_t rescan_until;       /* ... or until then, if a dump never comes */
 	uint64_t nl_dumps_done;
 
 	uint64_t next_id;
@@ -2012,8 +2015,18 @@ static void run(struct pairing *p, uint64_t now, struct fo_actions *ret)
 	size_t n;
 
 	ret->next_deadline_usec = FO_TIME_NEVER;
-	if (!p->started || p->rescan_nl || p->rescan_udev)
+	if ((p->rescan_nl || p->rescan_udev) && now >= p->rescan_until) {
+		/* the dumps a rescan promised never came (a failed dump): do not stay mute */
+		p->rescan_nl = p->rescan_udev = false;
+		for (size_t i = 0; i < p->n_pairs; i++)
+			p->pairs[i]->dirty = true;
+	}
+	if (!p->started)
+		return;
+	if (p->rescan_nl || p->rescan_udev) {
+		ret->next_deadline_usec = p->rescan_until;
 		return; /* never act on a partial view */
+	}
 	p->want_tick = false;
 	n = p->n_pairs;
 	for (size_t k = 0; k < n; k++) {
@@ -2611,10 +2624,11 @@ static int on_result(struct pairing *p, const struct fo_obs *o, uint64_t now, st
 	return 0;
 }
 
-static void on_rescan(struct pairing *p)
+static void on_rescan(struct pairing *p, uint64_t now)
 {
 	/* the daemon follows with a full dump and enumeration: wait for both */
 	p->rescan_nl = p->rescan_udev = true;
+	p->rescan_until = now + RESCAN_WAIT_MAX_USEC;
 	for (size_t i = 0; i < p->n_pairs; i++) {
 		struct pair *pr = p->pairs[i];
 
@@ -2661,7 +2675,7 @@ int pairing_feed(struct pairing *p, const struct fo_obs *obs, uint64_t now_usec,
 	case FO_OBS_TICK:
 		break;
 	case FO_OBS_RESCAN:
-		on_rescan(p);
+		on_rescan(p, now_usec);
 		break;
 	case FO_OBS_MAX:
 	case FO_OBS_INVALID:

@@ -190,7 +190,7 @@ enum fo_obs_type {
 	FO_OBS_RESCAN,      /* operator "rescan": forget refusals, back-off and fight holds.
 			     * The daemon MUST follow it with a full netlink dump and udev
 			     * enumeration (SYNC_BEGIN..SYNC_END each): the engine sends no
-			     * request until both have ended */
+			     * request until both have ended (at most 10 s) */
 	FO_OBS_MAX,
 	FO_OBS_INVALID = -1,
 };

@@ -1364,6 +1364,40 @@ START_TEST(test_reload_keeps_pairs)
 }
 END_TEST
 
+START_TEST(test_rescan_waits_for_dumps)
+{
+	struct fk fk;
+	struct fo_obs o = { .type = FO_OBS_RESCAN };
+	struct fo_actions out = { 0 };
+	int s;
+
+	fk_init(&fk, &(struct fo_config) { 0 });
+	fk.cfg = cfg_default();
+	fk.cfg.mac_pairing = FO_MAC_PAIRING_LIST; /* nothing pairs yet */
+	world_basic(&fk, &s, NULL);
+	fk_start(&fk);
+	run(&fk);
+	ck_assert_uint_eq(fk.requests, 0);
+	fk.cfg.mac_pairing = FO_MAC_PAIRING_ALL;
+	ck_assert_int_eq(pairing_set_config(fk.eng, &fk.cfg), 0);
+	/* a rescan: nothing until its dumps ended ... */
+	fk.requests = 0;
+	fk_touch(&fk, s);
+	ck_assert_int_eq(pairing_feed(fk.eng, &o, fk.now, &out), 0);
+	for (size_t i = 0; i < out.n; i++)
+		ck_assert_int_eq(out.a[i].type, FO_ACT_EVENT);
+	ck_assert_uint_eq(out.next_deadline_usec, fk.now + 10 * SEC);
+	while (fk_deliver_nl(&fk) || fk_deliver_udev(&fk))
+		;
+	ck_assert_uint_eq(fk.requests, 0);
+	/* ... or, if they never come, until 10 s passed */
+	fk_tick(&fk);
+	run(&fk);
+	ck_assert_str_eq(fk_by_name(&fk, "ens4")->kind, "bond");
+	fk_done(&fk);
+}
+END_TEST
+
 START_TEST(test_views)
 {
 	struct fk fk;
@@ -1618,6 +1652,7 @@ static Suite *pairing_suite(int argc, char **argv)
 		{ "unplug_is_not_a_fight", test_unplug_is_not_a_fight },
 		{ "team_follows_carrier", test_team_follows_carrier },
 		{ "reload_keeps_pairs", test_reload_keeps_pairs },
+		{ "rescan_waits_for_dumps", test_rescan_waits_for_dumps },
 		{ "views", test_views },
 		{ "permutations_bond", test_permutations_bond },
 		{ "permutations_bond_interleaved", test_permutations_bond_interleaved },
