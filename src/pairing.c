@@ -159,6 +159,7 @@ struct pair {
 	bool refused;             /* latched after a permanent error */
 	bool rescanned;           /* the operator asked for a rescan while a transaction ran */
 	uint64_t refused_fp;
+	char refused_name[IFNAMSIZ]; /* EEXIST: the latch also lifts when this name is free */
 	char refused_reason[FO_TEXT_LEN];
 	unsigned suspect;
 	/* a release by another actor already noted (not re-armed while we redo it) */
@@ -1628,6 +1629,8 @@ static void finish_compensation(struct pairing *p, struct pair *pr, uint64_t now
 	case FAIL_PERMANENT:
 		pr->refused = true;
 		pr->refused_fp = pair_fingerprint(p, pr);
+		if (pr->fail_error != -EEXIST)
+			pr->refused_name[0] = '\0';
 		(void) snprintf(
 			pr->refused_reason, sizeof(pr->refused_reason),
 			"%s: %s failed with %s; waiting for a change of the NICs or a rescan", who,
@@ -1656,7 +1659,7 @@ static void commit(struct pair *pr)
 static void report_state(struct pairing *p, struct pair *pr, struct fo_actions *ret,
 			 const char *who)
 {
-	enum fo_event_type ev;
+	enum fo_event_type ev = FO_EV_MAX;
 
 	if (pr->state == pr->reported_state && streq(pr->reason, pr->reported_reason))
 		return;
@@ -1672,7 +1675,6 @@ static void report_state(struct pairing *p, struct pair *pr, struct fo_actions *
 	case FO_PAIR_BACKOFF:
 	case FO_PAIR_STATE_MAX:
 	case FO_PAIR_STATE_INVALID:
-	default:
 		ev = FO_EV_MAX;
 		break;
 	}
@@ -1913,7 +1915,8 @@ found:
 	}
 
 	/* a latched refusal lifts when something about the NICs changes */
-	if (pr->refused && pair_fingerprint(p, pr) != pr->refused_fp)
+	if (pr->refused && (pair_fingerprint(p, pr) != pr->refused_fp ||
+			    (pr->refused_name[0] && !name_taken(p, pr->refused_name))))
 		pr->refused = false;
 	if (pr->hold != HOLD_NONE && now >= pr->hold_until)
 		pr->hold = HOLD_NONE;
@@ -2122,6 +2125,14 @@ static void run(struct pairing *p, uint64_t now, struct fo_actions *ret)
 
 /* ---------------------------------------------------------- observations */
 
+/* A name was given up: pairs refused for wanting it look again. */
+static void name_freed(struct pairing *p, const char *name)
+{
+	for (size_t i = 0; i < p->n_pairs; i++)
+		if (p->pairs[i]->refused && streq(p->pairs[i]->refused_name, name))
+			p->pairs[i]->dirty = true;
+}
+
 static bool str_ok(const char *s, size_t len)
 {
 	return memchr(s, '\0', len) != NULL;
@@ -2142,6 +2153,8 @@ static int on_link(struct pairing *p, const struct fo_link_info *l, uint64_t now
 	if (r < 0)
 		return r;
 	renamed = n->have_link && !streq(n->link.name, l->name);
+	if (renamed)
+		name_freed(p, n->link.name);
 	ident = !n->have_link || !streq(n->raw.kind, l->kind) || !streq(n->raw.alias, l->alias);
 	n->raw = *l;
 	n->n_obs++;
@@ -2168,6 +2181,7 @@ static int on_link_gone(struct pairing *p, int ifindex, uint64_t now)
 		return -EINVAL;
 	if (!n || !n->have_link)
 		return 0;
+	name_freed(p, n->link.name);
 	n->have_link = false;
 	n->synthetic = false;
 	n->exp.mask = 0;
@@ -2670,6 +2684,8 @@ static int on_result(struct pairing *p, const struct fo_obs *o, uint64_t now,
 			pr->fail_class = c;
 			pr->fail_error = err;
 			pr->fail_action = rq.a.type;
+			strscpy(pr->refused_name, IFNAMSIZ,
+				rq.a.type == FO_ACT_CREATE || rq.a.type == FO_ACT_RENAME ? rq.a.name : "");
 		}
 		pr->compensating = true;
 		if (rq.a.type == FO_ACT_SET_UP || rq.a.type == FO_ACT_SET_PRIMARY ||
@@ -2738,7 +2754,7 @@ int pairing_feed(struct pairing *p, const struct fo_obs *obs, uint64_t now_usec,
 		break;
 	case FO_OBS_MAX:
 	case FO_OBS_INVALID:
-	default:
+	default: /* the type comes from an adapter: any value can arrive */
 		r = -EINVAL;
 		break;
 	}

@@ -1145,6 +1145,49 @@ START_TEST(test_every_error_on_every_step)
 }
 END_TEST
 
+/* The aggregate's CREATE fails and another device takes the standby's name meanwhile. */
+static int create_fails_name_taken(struct fk *fk, const struct fo_action *a, uint64_t n, void *ud)
+{
+	int *done = ud;
+
+	if (a->type == FO_ACT_CREATE && !*done) {
+		struct fk_dev t = { .mtu = 1500, .udev_known = true, .initialized = true };
+
+		*done = 1;
+		(void) snprintf(t.name, IFNAMSIZ, "%s", a->name);
+		(void) fk_add_dev(fk, &t);
+		return -EEXIST;
+	}
+	return 0;
+}
+
+START_TEST(test_rename_back_name_taken)
+{
+	struct fk fk;
+	int done = 0, s, squatter;
+
+	fk_init(&fk, &(struct fo_config) { 0 });
+	fk.cfg = cfg_default();
+	world_basic(&fk, &s, NULL);
+	fk.fault = create_fails_name_taken;
+	fk.fault_userdata = &done;
+	fk_start(&fk);
+	run(&fk);
+	/* it cannot get its name back: it stays "ens4nsby", up as found, and the pair waits */
+	ck_assert_str_eq(fk_dev(&fk, s)->name, "ens4nsby");
+	ck_assert_int_eq(fk_dev(&fk, s)->master, 0);
+	ck_assert_int_eq(state_of(&fk, s), FO_PAIR_REFUSED);
+	ck_assert_uint_ge(fk.events[FO_EV_ROLLBACK], 1);
+	/* the squatter leaves: the next build takes the name as planned */
+	squatter = fk_by_name(&fk, "ens4")->ifindex;
+	fk_remove(&fk, squatter);
+	run(&fk);
+	ck_assert_str_eq(fk_by_name(&fk, "ens4")->kind, "bond");
+	ck_assert_int_eq(fk_dev(&fk, s)->master, fk_by_name(&fk, "ens4")->ifindex);
+	fk_done(&fk);
+}
+END_TEST
+
 START_TEST(test_transient_backoff_grows)
 {
 	struct fk fk;
@@ -1661,6 +1704,7 @@ static Suite *pairing_suite(int argc, char **argv)
 		{ "mtu_precheck", test_mtu_precheck },
 		{ "xdp_precheck", test_xdp_precheck },
 		{ "every_error_on_every_step", test_every_error_on_every_step },
+		{ "rename_back_name_taken", test_rename_back_name_taken },
 		{ "transient_backoff_grows", test_transient_backoff_grows },
 		{ "permanent_refused_until_change", test_permanent_refused_until_change },
 		{ "fight_member_released", test_fight_member_released },
