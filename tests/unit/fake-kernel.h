@@ -57,7 +57,6 @@ struct fk_dev {
 	/* invariant bookkeeping: the device as the engine found it */
 	bool found_valid, found_up;
 	char found_name[IFNAMSIZ];
-	bool downed_by_engine;
 	bool refused_write;          /* the kernel (fault) refused a write for good: no judging */
 	/* what the engine was told last (it cannot know better): ownership is judged on this */
 	int told_master;

@@ -142,7 +142,8 @@ static int check_final(struct fk *fk, char *why, size_t len)
 		if (foreign || ns != 1)
 			continue;
 		if (!a || s->master != a->ifindex) {
-			(void) snprintf(why, len, "key %u: standby %s not in an aggregate", k, s->name);
+			(void) snprintf(why, len, "key %u: standby %s not in an aggregate", k,
+					s->name);
 			return -1;
 		}
 		if (nv == 1 && v->initialized) {
@@ -151,12 +152,13 @@ static int check_final(struct fk *fk, char *why, size_t len)
 				return -1;
 			}
 			if (streq(a->kind, "bond") && !streq(a->primary_name, v->name)) {
-				(void) snprintf(why, len, "key %u: bond primary \"%s\", VF %s", k, a->primary_name,
-						v->name);
+				(void) snprintf(why, len, "key %u: bond primary \"%s\", VF %s", k,
+						a->primary_name, v->name);
 				return -1;
 			}
 			if (streq(a->kind, "team") && v->carrier && a->active != v->ifindex) {
-				(void) snprintf(why, len, "key %u: team active %d, VF %d", k, a->active, v->ifindex);
+				(void) snprintf(why, len, "key %u: team active %d, VF %d", k,
+						a->active, v->ifindex);
 				return -1;
 			}
 		}
@@ -164,7 +166,8 @@ static int check_final(struct fk *fk, char *why, size_t len)
 			unsigned enslaved = 0;
 
 			for (size_t i = 0; i < FK_DEVS_MAX; i++)
-				if (fk->dev[i].exists && !fk->dev[i].virtio && fk->dev[i].master == a->ifindex)
+				if (fk->dev[i].exists && !fk->dev[i].virtio &&
+				    fk->dev[i].master == a->ifindex)
 					enslaved++;
 			if (enslaved > 1) {
 				(void) snprintf(why, len, "key %u: %u VFs enslaved", k, enslaved);
@@ -313,7 +316,8 @@ static int one_sequence(uint64_t seed, bool verbose, char *why, size_t len)
 		} else {
 			fk_rescan(&fk);
 		}
-		if (fk.eng && fk.deadline != FO_TIME_NEVER && fk.deadline < fk.now && fk_quiescent(&fk))
+		if (fk.eng && fk.deadline != FO_TIME_NEVER && fk.deadline < fk.now &&
+		    fk_quiescent(&fk))
 			fk_tick(&fk);
 	}
 
@@ -379,6 +383,7 @@ int main(int argc, char **argv)
 				break;
 		}
 	}
-	printf("%" PRIu64 " random sequences from seed %" PRIu64 ": %" PRIu64 " failed\n", n, first, failed);
+	printf("%" PRIu64 " random sequences from seed %" PRIu64 ": %" PRIu64 " failed\n", n, first,
+	       failed);
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
