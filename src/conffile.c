@@ -74,8 +74,12 @@ static int config_fail(struct config_parser *p, const char *fmt, ...)
 	va_start(ap, fmt);
 	(void) vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
-	(void) snprintf(p->err->text, sizeof(p->err->text), "%s:%u: %s", p->filename, p->line,
-			reason);
+	/* Line 0: a rule about the file as a whole with no line to blame. */
+	if (p->line)
+		(void) snprintf(p->err->text, sizeof(p->err->text), "%s:%u: %s", p->filename,
+				p->line, reason);
+	else
+		(void) snprintf(p->err->text, sizeof(p->err->text), "%s: %s", p->filename, reason);
 	return -EINVAL;
 }
 
@@ -521,10 +525,32 @@ static int config_line(struct config_parser *p, char *s, size_t n)
 	return config_set(p, (enum config_key) k, val);
 }
 
+/* The line of the key an engine reason talks about ("backoff_min must be ..."), 0 if none. */
+static unsigned config_blame(const struct config_parser *p, const char *why)
+{
+	for (size_t k = 0; k < K_MAX; k++) {
+		char stem[32];
+		size_t n;
+
+		if (!p->seen[k])
+			continue;
+		strscpy(stem, sizeof(stem), key_names[k]);
+		n = strlen(stem);
+		if (n > 3 && streq(stem + n - 3, "_ms"))
+			stem[n - 3] = '\0';
+		else if (n > 2 && streq(stem + n - 2, "_s"))
+			stem[n - 2] = '\0';
+		if (strstr(why, stem))
+			return p->seen[k];
+	}
+	return 0;
+}
+
 /* Rules that involve more than one key, checked after the whole file. */
 static int config_check(struct config_parser *p)
 {
 	struct fo_config *e = &p->cfg.engine;
+	const char *why = NULL;
 
 	if (e->mac_pairing == FO_MAC_PAIRING_LIST && e->n_mac_list == 0) {
 		p->line = p->pair_by_mac_line;
@@ -550,6 +576,12 @@ static int config_check(struct config_parser *p)
 		p->line = p->downdelay_line ? p->downdelay_line : p->miimon_line;
 		return config_fail(p, "bond_downdelay (%d) is not a multiple of bond_miimon (%d)",
 				   e->bond.downdelay, e->bond.miimon);
+	}
+	/* Last, the engine's own rules, so the daemon never starts with a config it rejects. */
+	if (pairing_config_check(e, &why) < 0) {
+		why = why ? why : "rejected by the pairing engine";
+		p->line = config_blame(p, why);
+		return config_fail(p, "%s", why);
 	}
 	return 0;
 }

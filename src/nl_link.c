@@ -610,9 +610,14 @@ static int transact(struct nl_link *l, struct mnl_socket *nl, void *req, size_t 
 		const char *why = NULL;
 		ssize_t n;
 
-		if (now >= deadline)
+		if (now >= deadline) {
+			/* The request may or may not have taken effect: only an observation can tell. */
+			if (write)
+				(void) snprintf(l->last_error, sizeof(l->last_error),
+						"no answer from the kernel within %u ms", l->ack_timeout_ms);
 			return log_warning_errno(-ETIMEDOUT, "%s: %s: no answer from the kernel within %u ms",
 						 ifname, what, l->ack_timeout_ms);
+		}
 		r = poll(&pfd, 1, (int) ((deadline - now + 999) / 1000));
 		if (r < 0) {
 			if (errno == EINTR)
@@ -643,8 +648,12 @@ static int transact(struct nl_link *l, struct mnl_socket *nl, void *req, size_t 
 				if (nlbuild_parse_error(m, mlen, &err, &eseq, text, sizeof(text), &why) < 0)
 					return log_warning_errno(-EBADMSG, "%s: %s: malformed error message: %s",
 								 ifname, what, why);
-				if (err == 0)
+				if (err == 0) {
+					/* A success can carry a warning (e.g. a value the kernel adjusted). */
+					if (text[0])
+						log_notice("%s: %s: the kernel says: %s", ifname, what, text);
 					return interrupted ? -EINTR : 0;
+				}
 				if (write) {
 					strscpy(l->last_error, sizeof(l->last_error), text);
 					log_warning_errno(err, "%s: %s failed: %m%s%s%s", ifname, what,
@@ -979,8 +988,11 @@ int nl_link_dispatch(struct nl_link *l, fo_obs_cb cb, void *userdata)
 				r = 0;
 				break;
 			}
-			if (r < 0)
-				return log_err_errno(r, "netlink monitor: %m");
+			if (r < 0) {
+				/* The rest of this datagram is dropped: treat it as lost events. */
+				l->resync_pending = true;
+				return log_err_errno(r, "netlink monitor: %m, resynchronizing later");
+			}
 		}
 		if (r < 0)
 			bad_message(l, why);

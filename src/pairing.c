@@ -33,6 +33,7 @@
 
 #define STANDBY_SUFFIX "nsby"
 #define UNDO_MAX 8
+#define UNDO_VANISHED_TRIES 3
 #define FIGHTS_MAX 32
 #define GATHER_MAX 4
 #define KEY_TEXT_LEN 48
@@ -93,6 +94,7 @@ struct nic {
 	bool key_valid;
 	struct fo_key key;
 	struct pair *pair;
+	struct nic *pair_next;    /* the pair's members, by ifindex */
 	char reason[FO_TEXT_LEN];
 };
 
@@ -103,12 +105,14 @@ struct undo {
 	char name[IFNAMSIZ];      /* RENAME: back to this */
 	char set_name[IFNAMSIZ];  /* RENAME: only while it still has this */
 	uint8_t mac[FO_MAC_LEN];  /* SET_MAC: back to this */
+	unsigned tries;           /* failed attempts so far */
 };
 
 struct pair {
 	struct fo_key key;
 	char key_text[KEY_TEXT_LEN];
 	unsigned refs;            /* NICs whose key is this one */
+	struct nic *members;      /* those NICs, by ifindex (a pair never scans the whole table) */
 	bool dirty;
 	bool waiting;             /* has a request to make once the slot is free */
 	uint64_t deadline;        /* when this pair wants to be looked at again */
@@ -151,6 +155,7 @@ struct pair {
 	uint64_t refused_fp;
 	char refused_reason[FO_TEXT_LEN];
 	unsigned suspect;
+	int acked_sby, acked_pri; /* a release by another actor already noted (not re-armed while we redo) */
 	uint64_t fights[FIGHTS_MAX];
 	size_t n_fights;
 
@@ -192,6 +197,7 @@ struct pairing {
 
 	bool nl_synced, udev_synced, started;
 	bool nl_syncing, udev_syncing;
+	bool rescan_nl, rescan_udev; /* after FO_OBS_RESCAN: quiet until its dumps ended */
 	uint64_t nl_sync_gen;
 	uint64_t nl_dumps_done;
 
@@ -358,7 +364,7 @@ const char *pairing_key_format(const struct fo_key *k, char *buf, size_t len)
 	case FO_KEY_NONE:
 	case FO_KEY_MAX:
 	case FO_KEY_INVALID:
-		strscpy(buf, len, "none");
+		(void) snprintf(buf, len, "%s", "none");
 		break;
 	}
 	return buf;
@@ -451,7 +457,7 @@ void pairing_config_defaults(struct fo_config *cfg)
 			.tx_queues = -1,
 		},
 	};
-	strscpy(cfg->name_prefix, sizeof(cfg->name_prefix), "fo");
+	(void) snprintf(cfg->name_prefix, sizeof(cfg->name_prefix), "%s", "fo");
 }
 
 int pairing_config_check(const struct fo_config *cfg, const char **ret_reason)
@@ -565,15 +571,28 @@ static void pair_unref(struct pair *pr)
 
 static void nic_set_pair(struct nic *n, struct pair *pr)
 {
+	struct nic **pp;
+
 	if (n->pair == pr)
 		return;
-	if (n->pair)
+	if (n->pair) {
 		n->pair->dirty = true;
+		for (pp = &n->pair->members; *pp; pp = &(*pp)->pair_next)
+			if (*pp == n) {
+				*pp = n->pair_next;
+				break;
+			}
+		n->pair_next = NULL;
+	}
 	pair_unref(n->pair);
 	n->pair = pr;
 	if (pr) {
 		pr->refs++;
 		pr->dirty = true;
+		for (pp = &pr->members; *pp && (*pp)->ifindex < n->ifindex; pp = &(*pp)->pair_next)
+			;
+		n->pair_next = *pp;
+		*pp = n;
 	}
 }
 
@@ -818,7 +837,6 @@ static int nic_derive(struct pairing *p, struct nic *n, uint64_t now)
 			(void) snprintf(n->reason, sizeof(n->reason), "%s: no udev device", nic_name(n));
 	} else {
 		struct nic *m = link_find(p, n->link.master_ifindex);
-		struct fo_key mk;
 
 		if (is_virtio(n))
 			n->role = FO_ROLE_STANDBY;
@@ -829,9 +847,9 @@ static int nic_derive(struct pairing *p, struct nic *n, uint64_t now)
 					"%s: neither virtio-net nor a PCI NIC", nic_name(n));
 
 		if (n->role != FO_ROLE_NONE) {
-			if (m && link_is_ours(&m->link, &mk)) {
+			if (m && m->role == FO_ROLE_AGGREGATE && m->key_valid) {
 				/* a member of our aggregate keeps its key across reloads */
-				k = mk;
+				k = m->key;
 				have_key = true;
 			} else if (p->cfg.pair_by_group_id && n->dev.group.status == PCICAP_FOUND) {
 				k.source = FO_KEY_GROUP_ID;
@@ -875,8 +893,12 @@ static int nic_derive(struct pairing *p, struct nic *n, uint64_t now)
 	return 0;
 }
 
-/* Re-derive n and every NIC it is master of (their key and stand-down depend on it). */
-static int nic_changed(struct pairing *p, struct nic *n, uint64_t now)
+/*
+ * Re-derive n and, when what its members depend on may have changed (its
+ * kind, marker, driver, existence: their key and stand-down), every NIC it
+ * is master of.  A plain carrier or flags change does not scan the table.
+ */
+static int nic_changed_full(struct pairing *p, struct nic *n, uint64_t now, bool cascade)
 {
 	int r;
 
@@ -885,6 +907,8 @@ static int nic_changed(struct pairing *p, struct nic *n, uint64_t now)
 	r = nic_derive(p, n, now);
 	if (r < 0)
 		return r;
+	if (!cascade)
+		return 0;
 	for (size_t i = 0; i < p->n_nics; i++) {
 		struct nic *m = p->nics[i];
 
@@ -897,6 +921,11 @@ static int nic_changed(struct pairing *p, struct nic *n, uint64_t now)
 		}
 	}
 	return 0;
+}
+
+static int nic_changed(struct pairing *p, struct nic *n, uint64_t now)
+{
+	return nic_changed_full(p, n, now, true);
 }
 
 /* ---------------------------------------------------------- gather */
@@ -913,7 +942,6 @@ static const char *standdown_reason(const struct pairing *p, const struct pair *
 				    const struct nic *n, char *buf, size_t len)
 {
 	const struct nic *m;
-	struct fo_key mk;
 
 	if (n->role == FO_ROLE_STANDBY && n->dev.standby_feature)
 		(void) snprintf(buf, len, "%s: VIRTIO_NET_F_STANDBY negotiated, managed by kernel (net_failover)",
@@ -928,8 +956,8 @@ static const char *standdown_reason(const struct pairing *p, const struct pair *
 	else if (!(m = link_find(p, n->link.master_ifindex)))
 		(void) snprintf(buf, len, "%s: enslaved to ifindex %d, not known yet",
 				nic_name(n), n->link.master_ifindex);
-	else if (link_is_ours(&m->link, &mk)) {
-		if (key_eq(&mk, &pr->key))
+	else if (m->role == FO_ROLE_AGGREGATE) {
+		if (key_eq(&m->key, &pr->key))
 			return NULL;
 		(void) snprintf(buf, len, "%s: enslaved to %s, a failoverd aggregate of another key",
 				nic_name(n), nic_name(m));
@@ -951,22 +979,15 @@ static void gather(const struct pairing *p, struct pair *pr, struct gather *g)
 
 	*g = (struct gather) {};
 	/* first pass: is there anything a MAC-keyed VF could pair with? */
-	for (size_t i = 0; i < p->n_nics; i++) {
-		const struct nic *n = p->nics[i];
-
-		if (n->pair != pr)
-			continue;
+	for (const struct nic *n = pr->members; n; n = n->pair_next) {
 		if (n->role == FO_ROLE_STANDBY)
 			has_standby = true;
 		else if (n->role == FO_ROLE_AGGREGATE)
 			has_agg = true;
 	}
-	for (size_t i = 0; i < p->n_nics; i++) {
-		struct nic *n = p->nics[i];
+	for (struct nic *n = pr->members; n; n = n->pair_next) {
 		char buf[FO_TEXT_LEN];
 
-		if (n->pair != pr)
-			continue;
 		switch (n->role) {
 		case FO_ROLE_AGGREGATE:
 			if (g->n_agg < GATHER_MAX)
@@ -1465,8 +1486,19 @@ static bool undo_next(struct pairing *p, struct pair *pr, struct fo_action *ret_
 				continue;
 			break;
 		case FO_ACT_RENAME:
-			if (!streq(n->link.name, u.set_name) || name_taken(p, u.name))
+			if (!streq(n->link.name, u.set_name))
 				continue;
+			if (name_taken(p, u.name)) {
+				/*
+				 * Usually our own aggregate, whose deletion is not observed yet:
+				 * try again after a back-off, a few times.
+				 */
+				if (u.tries++ < UNDO_VANISHED_TRIES) {
+					undo_push(pr, &u);
+					return false;
+				}
+				continue;
+			}
 			strscpy(ret_a->name, IFNAMSIZ, u.name);
 			break;
 		case FO_ACT_DELETE:
@@ -1503,10 +1535,8 @@ static uint64_t pair_fingerprint(const struct pairing *p, const struct pair *pr)
 	uint64_t h = 1469598103934665603ULL;
 
 #define MIX(v) do { h ^= (uint64_t) (v); h *= 1099511628211ULL; } while (0)
-	for (size_t i = 0; i < p->n_nics; i++) {
-		const struct nic *n = p->nics[i];
-
-		if (n->pair != pr || n->role == FO_ROLE_AGGREGATE || n->role == FO_ROLE_NONE)
+	for (const struct nic *n = pr->members; n; n = n->pair_next) {
+		if (n->role == FO_ROLE_AGGREGATE || n->role == FO_ROLE_NONE)
 			continue;
 		MIX(n->ifindex);
 		MIX(n->role);
@@ -1658,11 +1688,14 @@ static void observe_pair(struct pairing *p, struct pair *pr, const struct gather
 			   agg_name(a, pr), pr->sby_ifindex);
 		pr->sby_ifindex = 0;
 		pr->suspect &= ~(unsigned) SUSPECT_STANDBY;
-	} else if (s && old_a && s->link.master_ifindex != old_a->ifindex && !(pr->suspect & SUSPECT_STANDBY)) {
+	} else if (s && old_a && s->link.master_ifindex != old_a->ifindex && pr->acked_sby != s->ifindex) {
 		/* released from the aggregate we built, and not by us */
 		pr->suspect |= SUSPECT_STANDBY;
-	} else if (s && old_a && s->link.master_ifindex == old_a->ifindex)
+		pr->acked_sby = s->ifindex;
+	} else if (s && old_a && s->link.master_ifindex == old_a->ifindex) {
 		pr->suspect &= ~(unsigned) SUSPECT_STANDBY;
+		pr->acked_sby = 0;
+	}
 
 	if (pr->pri_ifindex && !pn) {
 		emit_event(p, ret, FO_EV_PRIMARY_LOST, 0, false,
@@ -1671,10 +1704,13 @@ static void observe_pair(struct pairing *p, struct pair *pr, const struct gather
 		pr->pri_ifindex = 0;
 		pr->lost_at = now;
 		pr->suspect &= ~(unsigned) SUSPECT_PRIMARY;
-	} else if (pn && old_a && pn->link.master_ifindex != old_a->ifindex && !(pr->suspect & SUSPECT_PRIMARY)) {
+	} else if (pn && old_a && pn->link.master_ifindex != old_a->ifindex && pr->acked_pri != pn->ifindex) {
 		pr->suspect |= SUSPECT_PRIMARY;
-	} else if (pn && old_a && pn->link.master_ifindex == old_a->ifindex)
+		pr->acked_pri = pn->ifindex;
+	} else if (pn && old_a && pn->link.master_ifindex == old_a->ifindex) {
 		pr->suspect &= ~(unsigned) SUSPECT_PRIMARY;
+		pr->acked_pri = 0;
+	}
 
 	if (pr->suspect && !before && pr->hold != HOLD_FIGHTING) {
 		/* wait a back-off before redoing: an unplug shows "released" before "gone" */
@@ -1868,6 +1904,15 @@ found:
 			pr->state = FO_PAIR_BUILDING;
 			return;
 		}
+		if (pr->n_undo > 0) {
+			/* a step must wait (its name is still taken): back off, then again */
+			backoff_grow(p, pr);
+			pr->hold = HOLD_BACKOFF;
+			pr->hold_until = now + pr->backoff_usec;
+			pr->state = FO_PAIR_BACKOFF;
+			pr->deadline = pr->hold_until;
+			return;
+		}
 		finish_compensation(p, pr, now, ret, who);
 	}
 
@@ -1880,8 +1925,9 @@ found:
 	if (pr->n_undo > 0) {
 		if ((pr->phase == 1 && p1_done) || (pr->phase == 2 && p2_done))
 			commit(pr);
-		else if (pl.kind != PLAN_STEP && !pr->await_create &&
-			 !(pl.kind == PLAN_WAIT && pl.state == FO_PAIR_BUILDING)) {
+		else if ((pl.kind != PLAN_STEP && !pr->await_create &&
+			  !(pl.kind == PLAN_WAIT && pl.state == FO_PAIR_BUILDING)) ||
+			 (pl.kind == PLAN_STEP && !pl.maintenance && pl.phase != pr->phase)) {
 			/* its preconditions went away: undo the running transaction */
 			start_abort(pr, pl.reason[0] ? pl.reason : "the NICs changed");
 			pr->dirty = true;
@@ -1961,8 +2007,8 @@ static void run(struct pairing *p, uint64_t now, struct fo_actions *ret)
 	size_t n;
 
 	ret->next_deadline_usec = FO_TIME_NEVER;
-	if (!p->started)
-		return;
+	if (!p->started || p->rescan_nl || p->rescan_udev)
+		return; /* never act on a partial view */
 	p->want_tick = false;
 	n = p->n_pairs;
 	for (size_t k = 0; k < n; k++) {
@@ -2016,7 +2062,7 @@ static bool str_ok(const char *s, size_t len)
 static int on_link(struct pairing *p, const struct fo_link_info *l, uint64_t now)
 {
 	struct nic *n;
-	bool renamed;
+	bool renamed, ident;
 	int r;
 
 	if (l->ifindex <= 0 || !str_ok(l->name, sizeof(l->name)) || !l->name[0] ||
@@ -2028,6 +2074,7 @@ static int on_link(struct pairing *p, const struct fo_link_info *l, uint64_t now
 	if (r < 0)
 		return r;
 	renamed = n->have_link && !streq(n->link.name, l->name);
+	ident = !n->have_link || !streq(n->raw.kind, l->kind) || !streq(n->raw.alias, l->alias);
 	n->raw = *l;
 	n->n_obs++;
 	n->have_link = true;
@@ -2035,7 +2082,7 @@ static int on_link(struct pairing *p, const struct fo_link_info *l, uint64_t now
 	if (p->nl_syncing)
 		n->link_seen = true;
 	exp_observe(n);
-	r = nic_changed(p, n, now);
+	r = nic_changed_full(p, n, now, ident);
 	if (r < 0)
 		return r;
 	if (renamed && n->pair && n->link.master_ifindex > 0)
@@ -2161,6 +2208,15 @@ static int on_sync_end(struct pairing *p, bool udev, uint64_t now, struct fo_act
 		}
 		i++;
 	}
+	if (p->rescan_nl || p->rescan_udev) {
+		if (udev)
+			p->rescan_udev = false;
+		else
+			p->rescan_nl = false;
+		if (!p->rescan_nl && !p->rescan_udev)
+			for (size_t i = 0; i < p->n_pairs; i++)
+				p->pairs[i]->dirty = true;
+	}
 	if (udev) {
 		p->udev_syncing = false;
 		p->udev_synced = true;
@@ -2221,7 +2277,7 @@ static int apply_overlay(struct pairing *p, const struct fo_action *a, int new_i
 			n->raw = (struct fo_link_info) { .ifindex = new_ifindex, .mtu = a->mtu };
 			strscpy(n->raw.name, IFNAMSIZ, a->name);
 			memcpy(n->raw.mac, a->mac, FO_MAC_LEN);
-			strscpy(n->raw.kind, FO_KIND_LEN, a->backend == FO_BACKEND_TEAM ? "team" : "bond");
+			(void) snprintf(n->raw.kind, FO_KIND_LEN, "%s", a->backend == FO_BACKEND_TEAM ? "team" : "bond");
 			strscpy(n->raw.alias, FO_ALIAS_LEN, a->alias);
 			n->have_link = true;
 			n->synthetic = true;
@@ -2516,9 +2572,18 @@ static int on_result(struct pairing *p, const struct fo_obs *o, uint64_t now, st
 		if (rq.is_undo) {
 			if (rq.a.type == FO_ACT_SET_UP && n && n->role == FO_ROLE_STANDBY)
 				pr->standby_was_up = true;
-			if (c == FAIL_TRANSIENT && rq.has_undo) {
-				/* never give up restoring a device: the same step again, later */
-				undo_push(pr, &rq.undo);
+			/*
+			 * Never give up restoring a device on a transient error: the same
+			 * step again, later.  "Vanished" for a device we still see (the
+			 * RTM_DELLINK may follow) is retried a few times, then dropped.
+			 */
+			if (rq.has_undo && (c == FAIL_TRANSIENT ||
+					    (c == FAIL_VANISHED && link_find(p, rq.a.ifindex) &&
+					     rq.undo.tries < UNDO_VANISHED_TRIES))) {
+				struct undo u = rq.undo;
+
+				u.tries++;
+				undo_push(pr, &u);
 				pr->n_undone--;
 				backoff_grow(p, pr);
 				pr->hold = HOLD_BACKOFF;
@@ -2544,6 +2609,8 @@ static int on_result(struct pairing *p, const struct fo_obs *o, uint64_t now, st
 
 static void on_rescan(struct pairing *p)
 {
+	/* the daemon follows with a full dump and enumeration: wait for both */
+	p->rescan_nl = p->rescan_udev = true;
 	for (size_t i = 0; i < p->n_pairs; i++) {
 		struct pair *pr = p->pairs[i];
 
@@ -2698,18 +2765,14 @@ int pairing_pair(const struct pairing *p, size_t i, uint64_t now_usec, struct fo
 	if (!p || !ret || i >= p->n_pairs)
 		return -EINVAL;
 	pr = p->pairs[i];
-	for (size_t j = 0; j < p->n_nics; j++) {
-		const struct nic *n = p->nics[j];
-
-		if (n->pair != pr || !n->have_link)
+	for (const struct nic *n = pr->members; n; n = n->pair_next) {
+		if (!n->have_link)
 			continue;
 		if (n->role == FO_ROLE_AGGREGATE && (!a || n->ifindex == pr->agg_ifindex))
 			a = n;
 	}
-	for (size_t j = 0; j < p->n_nics; j++) {
-		const struct nic *n = p->nics[j];
-
-		if (n->pair != pr || !n->have_link)
+	for (const struct nic *n = pr->members; n; n = n->pair_next) {
+		if (!n->have_link)
 			continue;
 		if (n->role == FO_ROLE_STANDBY && (!sby || (a && n->link.master_ifindex == a->ifindex)))
 			sby = n->ifindex;

@@ -181,8 +181,10 @@ enum fo_obs_type {
 	FO_OBS_SYNC_END,    /* ... ends: unconfirmed entries are gone; startup done on first */
 	FO_OBS_RESULT,      /* outcome of an earlier action */
 	FO_OBS_TICK,        /* the deadline the engine asked for has passed */
-	FO_OBS_RESCAN,      /* operator "rescan": forget refusals, back-off and fight holds;
-			     * the daemon follows it with a full netlink dump + udev enumeration */
+	FO_OBS_RESCAN,      /* operator "rescan": forget refusals, back-off and fight holds.
+			     * The daemon MUST follow it with a full netlink dump and udev
+			     * enumeration (SYNC_BEGIN..SYNC_END each): the engine sends no
+			     * request until both have ended */
 	FO_OBS_MAX,
 	FO_OBS_INVALID = -1,
 };

@@ -133,10 +133,10 @@ static void snapshot_dev(const struct fk_dev *d, struct fo_device_info *dv)
 		dv->group.group_id = d->group_id;
 	} else if (d->pci[0]) {
 		dv->group.status = PCICAP_ABSENT;
-		strscpy(dv->group.reason, PCICAP_REASON_LEN, "no group-ID capability");
+		(void) snprintf(dv->group.reason, PCICAP_REASON_LEN, "%s", "no group-ID capability");
 	} else {
 		dv->group.status = PCICAP_NOT_PCI;
-		strscpy(dv->group.reason, PCICAP_REASON_LEN, "not a PCI device");
+		(void) snprintf(dv->group.reason, PCICAP_REASON_LEN, "%s", "not a PCI device");
 	}
 }
 
@@ -286,10 +286,11 @@ static void note_found(struct fk *fk, struct fk_dev *d)
 			return;
 		d->ext_touched = false;
 	}
+	/* as the engine found it: what it had been told (it cannot know better) */
 	d->found_valid = true;
 	d->refused_write = false;
-	d->found_up = d->up;
-	strscpy(d->found_name, IFNAMSIZ, d->name);
+	d->found_up = d->told_up;
+	strscpy(d->found_name, IFNAMSIZ, d->told_name);
 }
 
 /*
@@ -383,7 +384,7 @@ static int execute(struct fk *fk, const struct fo_action *a, int *ret_new)
 		if (r < 0)
 			return r;
 		strscpy(d->name, IFNAMSIZ, a->name);
-		strscpy(d->kind, FO_KIND_LEN, a->backend == FO_BACKEND_TEAM ? "team" : "bond");
+		(void) snprintf(d->kind, FO_KIND_LEN, "%s", a->backend == FO_BACKEND_TEAM ? "team" : "bond");
 		strscpy(d->alias, FO_ALIAS_LEN, a->alias);
 		memcpy(d->mac, a->mac, FO_MAC_LEN);
 		d->mtu = a->mtu ? a->mtu : 1500;
@@ -554,6 +555,8 @@ static void feed(struct fk *fk, const struct fo_obs *o)
 
 		if (d) {
 			d->told_master = o->link.master_ifindex;
+			d->told_up = o->link.flags & IFF_UP;
+			strscpy(d->told_name, IFNAMSIZ, o->link.name);
 			d->told_master_ours = d->told_master > 0 && d->told_master < FK_IFINDEX_MAX &&
 					      fk->created[d->told_master];
 			d->told_has_addresses = o->link.has_addresses;
@@ -763,8 +766,8 @@ int fk_add_standby(struct fk *fk, const char *name, const uint8_t mac[FO_MAC_LEN
 	strscpy(t.name, IFNAMSIZ, name);
 	memcpy(t.mac, mac, FO_MAC_LEN);
 	memcpy(t.perm_mac, mac, FO_MAC_LEN);
-	strscpy(t.driver, FO_DRIVER_LEN, "virtio_net");
-	strscpy(t.pci, FO_PCI_ADDR_LEN, "0000:00:03.0");
+	(void) snprintf(t.driver, FO_DRIVER_LEN, "%s", "virtio_net");
+	(void) snprintf(t.pci, FO_PCI_ADDR_LEN, "%s", "0000:00:03.0");
 	return fk_add_dev(fk, &t);
 }
 
@@ -779,7 +782,7 @@ int fk_add_vf(struct fk *fk, const char *name, const uint8_t mac[FO_MAC_LEN], ui
 	strscpy(t.name, IFNAMSIZ, name);
 	memcpy(t.mac, mac, FO_MAC_LEN);
 	memcpy(t.perm_mac, mac, FO_MAC_LEN);
-	strscpy(t.driver, FO_DRIVER_LEN, "e1000e");
+	(void) snprintf(t.driver, FO_DRIVER_LEN, "%s", "e1000e");
 	(void) snprintf(t.pci, FO_PCI_ADDR_LEN, "0000:%02x:00.0", (unsigned) fk->next_ifindex & 0xff);
 	return fk_add_dev(fk, &t);
 }
@@ -882,7 +885,7 @@ int fk_admin_foreign_bond(struct fk *fk, const char *name, int slave_ifindex)
 	int ifindex;
 
 	strscpy(t.name, IFNAMSIZ, name);
-	strscpy(t.kind, FO_KIND_LEN, "bond");
+	(void) snprintf(t.kind, FO_KIND_LEN, "%s", "bond");
 	fk_mac(t.mac, 0xbb0000u + (unsigned) fk->next_ifindex);
 	ifindex = fk_add_dev(fk, &t);
 	if (ifindex < 0)
@@ -926,6 +929,13 @@ void fk_touch(struct fk *fk, int ifindex)
 static void dump(struct fk *fk, bool udev)
 {
 	struct fo_obs o = { .type = FO_OBS_SYNC_BEGIN, .sync_udev = udev };
+
+	/*
+	 * The daemon reads what its monitor socket holds before it dumps (an
+	 * event older than a dump fed after it would undo the dump's truth).
+	 */
+	while (udev ? fk_deliver_udev(fk) : fk_deliver_nl(fk))
+		;
 
 	feed_pump(fk, &o);
 	for (size_t i = 0; i < FK_DEVS_MAX; i++) {
@@ -1029,7 +1039,8 @@ void fk_check_quiescent(struct fk *fk)
 		if (d->up != d->found_up)
 			violation(fk, "%s left %s (found %s)", d->name, d->up ? "up" : "down",
 				  d->found_up ? "up" : "down");
-		else if (!streq(d->name, d->found_name) && !fk_by_name(fk, d->found_name))
+		/* the engine renames standbys only; VFs are renamed by udev */
+		else if (d->virtio && !streq(d->name, d->found_name) && !fk_by_name(fk, d->found_name))
 			violation(fk, "%s left renamed (found as %s)", d->name, d->found_name);
 	}
 }

@@ -62,6 +62,8 @@ struct fk_dev {
 	/* what the engine was told last (it cannot know better): ownership is judged on this */
 	int told_master;
 	bool told_master_ours;
+	bool told_up;
+	char told_name[IFNAMSIZ];
 	bool ext_touched;            /* another actor changed it since the engine found it */
 	bool told_has_addresses;
 };

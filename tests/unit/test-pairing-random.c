@@ -32,7 +32,7 @@
 
 #define SEC FO_USEC_PER_SEC
 #define N_KEYS 3
-#define DEFAULT_SEQS 3000
+#define DEFAULT_SEQS 10000
 
 struct rng {
 	uint64_t s;
@@ -69,9 +69,15 @@ static int random_fault(struct fk *fk, const struct fo_action *a, uint64_t n, vo
 {
 	struct fault_plan *fp = ud;
 
+	int e;
+
 	if (fp->percent == 0 || !chance(fp->r, fp->percent))
 		return 0;
-	return fault_errors[pick(fp->r, ELEMENTSOF(fault_errors))];
+	e = fault_errors[pick(fp->r, ELEMENTSOF(fault_errors))];
+	/* the kernel says ENODEV for devices that are gone: removals do that for real */
+	if ((e == -ENODEV || e == -ENOENT) && fk_dev(fk, a->ifindex))
+		e = -EBUSY;
+	return e;
 }
 
 static void key_mac(uint8_t mac[FO_MAC_LEN], unsigned k)
@@ -220,7 +226,7 @@ static int one_sequence(uint64_t seed, bool verbose, char *why, size_t len)
 	struct fault_plan fp = { .r = &r };
 	struct fo_config cfg;
 	static struct fk fk; /* big: keep it off the stack */
-	unsigned steps = 10 + pick(&r, 40), vf_names = 0;
+	unsigned steps = 10 + pick(&r, 40), vf_names = 0, sby_names = 0;
 	int rc = 0;
 
 	pairing_config_defaults(&cfg);
@@ -243,7 +249,8 @@ static int one_sequence(uint64_t seed, bool verbose, char *why, size_t len)
 		key_mac(mac, k);
 		fp.percent = chance(&r, 25) ? 10 + pick(&r, 40) : 0;
 		if (op < 12) {
-			(void) snprintf(name, sizeof(name), "vs%u", k);
+			/* unique: a taken name makes "rename back" impossible, a separate case */
+			(void) snprintf(name, sizeof(name), "vs%un%u", k, sby_names++);
 			d = fk_add_standby(&fk, name, mac, 0, chance(&r, 40));
 			if (d > 0 && chance(&r, 5))
 				fk_set_addresses(&fk, d, fk_dev(&fk, d)->up);

@@ -148,7 +148,7 @@ START_TEST(test_named_mode)
 	fk.cfg = cfg_default();
 	fk.cfg.naming = FO_NAMING_NAMED;
 	/* fo0 is taken by someone else: the aggregate gets fo1 */
-	strscpy(t.name, IFNAMSIZ, "fo0");
+	(void) snprintf(t.name, IFNAMSIZ, "%s", "fo0");
 	(void) fk_add_dev(&fk, &t);
 	world_basic(&fk, NULL, NULL);
 	fk_start(&fk);
@@ -367,7 +367,7 @@ START_TEST(test_config_check)
 	const char *why = NULL;
 
 	ck_assert_int_eq(pairing_config_check(&c, &why), 0);
-	strscpy(c.name_prefix, IFNAMSIZ, "eth");
+	(void) snprintf(c.name_prefix, IFNAMSIZ, "%s", "eth");
 	ck_assert_int_eq(pairing_config_check(&c, &why), -EINVAL);
 	ck_assert_ptr_nonnull(why);
 	ck_assert_ptr_null(pairing_new(&c));
@@ -883,7 +883,7 @@ static void m_standby_feature(struct fk *fk, int s, int vf)
 
 static void m_sby(struct fk *fk, int s, int vf)
 {
-	strscpy(fk_dev(fk, s)->phys_port_name, IFNAMSIZ, "sby");
+	(void) snprintf(fk_dev(fk, s)->phys_port_name, IFNAMSIZ, "%s", "sby");
 }
 
 static void m_net_failover_master(struct fk *fk, int s, int vf)
@@ -892,8 +892,8 @@ static void m_net_failover_master(struct fk *fk, int s, int vf)
 	int m;
 
 	/* the 3-netdev model: a virtio_net master without IFLA_INFO_KIND holding the VF */
-	strscpy(t.name, IFNAMSIZ, "ens3");
-	strscpy(t.driver, FO_DRIVER_LEN, "virtio_net");
+	(void) snprintf(t.name, IFNAMSIZ, "%s", "ens3");
+	(void) snprintf(t.driver, FO_DRIVER_LEN, "%s", "virtio_net");
 	m = fk_add_dev(fk, &t);
 	fk_dev(fk, vf)->master = m;
 }
@@ -903,8 +903,8 @@ static void m_hv_netvsc(struct fk *fk, int s, int vf)
 	struct fk_dev t = { .mtu = 1500, .udev_known = true, .initialized = true, .up = true };
 	int m;
 
-	strscpy(t.name, IFNAMSIZ, "eth0");
-	strscpy(t.driver, FO_DRIVER_LEN, "hv_netvsc");
+	(void) snprintf(t.name, IFNAMSIZ, "%s", "eth0");
+	(void) snprintf(t.driver, FO_DRIVER_LEN, "%s", "hv_netvsc");
 	m = fk_add_dev(fk, &t);
 	fk_dev(fk, vf)->master = m;
 }
