@@ -36,6 +36,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "attr_parse.h"
 #include "log.h"
 #include "pairing.h"
 #include "pci_cap_reader.h"
@@ -54,19 +55,6 @@ struct id_config {
 };
 
 static const char *arg_config = DEFAULT_CONFIG;
-
-static int parse_mac(const char *s, uint8_t ret[FO_MAC_LEN])
-{
-	unsigned v[FO_MAC_LEN];
-	char tail;
-
-	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
-		   &tail) != FO_MAC_LEN)
-		return -EINVAL;
-	for (int i = 0; i < FO_MAC_LEN; i++)
-		ret[i] = (uint8_t) v[i];
-	return 0;
-}
 
 static char *strip(char *s)
 {
@@ -137,7 +125,8 @@ static void config_load(const char *path, struct id_config *cfg)
 			else
 				bad = true;
 		} else if (streq(key, "mac")) {
-			if (cfg->n_mac >= FO_MAC_LIST_MAX || parse_mac(value, cfg->mac[cfg->n_mac]) < 0)
+			if (cfg->n_mac >= FO_MAC_LIST_MAX ||
+			    attr_parse_mac(value, cfg->mac[cfg->n_mac]) < 0)
 				bad = true;
 			else
 				cfg->n_mac++;
@@ -199,8 +188,8 @@ static int perm_mac(struct udev_device *dev, const struct fo_device_info *info,
 
 	if (pcicap_read_attr(syspath, "addr_assign_type", buf, sizeof(buf)) < 0 || !streq(buf, "0"))
 		return -ENODATA;
-	if (pcicap_read_attr(syspath, "address", buf, sizeof(buf)) < 0 || parse_mac(buf, mac) < 0 ||
-	    mac_is_zero(mac))
+	if (pcicap_read_attr(syspath, "address", buf, sizeof(buf)) < 0 ||
+	    attr_parse_mac(buf, mac) < 0 || mac_is_zero(mac))
 		return -ENODATA;
 	memcpy(ret, mac, FO_MAC_LEN);
 	return 0;
