@@ -11,6 +11,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "attr_parse.h"
 #include "conffile.h"
 #include "util.h"
 
@@ -107,33 +108,6 @@ static int pick(const char *v, const char *const *names, size_t n)
 		if (streq(v, names[i]))
 			return (int) i;
 	return -1;
-}
-
-int config_parse_mac(const char *v, uint8_t mac[FO_MAC_LEN])
-{
-	uint8_t m[FO_MAC_LEN];
-
-	if (strlen(v) != 17)
-		return -EINVAL;
-	for (size_t i = 0; i < FO_MAC_LEN; i++) {
-		unsigned hi, lo;
-		const char *c = v + i * 3;
-		char h = c[0], l = c[1];
-
-		if (i < FO_MAC_LEN - 1 && c[2] != ':')
-			return -EINVAL;
-#define HEX(ch) ((ch) >= '0' && (ch) <= '9' ? (unsigned) ((ch) - '0') : \
-		 (ch) >= 'a' && (ch) <= 'f' ? (unsigned) ((ch) - 'a' + 10) : \
-		 (ch) >= 'A' && (ch) <= 'F' ? (unsigned) ((ch) - 'A' + 10) : 16U)
-		hi = HEX(h);
-		lo = HEX(l);
-#undef HEX
-		if (hi > 15 || lo > 15)
-			return -EINVAL;
-		m[i] = (uint8_t) (hi << 4 | lo);
-	}
-	memcpy(mac, m, FO_MAC_LEN);
-	return 0;
 }
 
 /* The kernel's dev_valid_name() rules, plus a short enough prefix for "<prefix><index>". */
@@ -321,7 +295,7 @@ static int config_set(struct config_parser *p, enum config_key k, const char *v)
 	case K_MAC: {
 		uint8_t mac[FO_MAC_LEN];
 
-		if (config_parse_mac(v, mac) < 0)
+		if (attr_parse_mac(v, mac) < 0)
 			return config_fail(p, "mac: '%s' is not a MAC address like 52:54:00:12:34:56", v);
 		if (mac[0] & 1)
 			return config_fail(p, "mac: %s is a multicast address, not a NIC's", v);

@@ -62,9 +62,6 @@ int config_parse_buffer(const char *buf, size_t len, const char *filename,
 int config_load_file(const char *path, bool missing_ok, struct config_error *err,
 		     struct failoverd_config *ret);
 
-/* "52:54:00:12:34:56" (exactly, any hex case) -> 6 bytes; -EINVAL otherwise. */
-int config_parse_mac(const char *v, uint8_t ret[FO_MAC_LEN]);
-
 /* "err", "warning", ... <-> LOG_*; -1 when unknown / "?" when out of range. */
 int config_log_level_from_string(const char *s);
 const char *config_log_level_to_string(int level);

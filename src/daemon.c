@@ -90,6 +90,7 @@ struct daemon {
 	bool metrics_dirty;
 	char status_last[128];       /* last STATUS= sent */
 	struct log_ratelimit rl;
+	struct log_ratelimit resync_rl; /* resyncs come in bursts under event storms */
 
 	/* --dry-run simulation */
 	struct dryrun *dry;
@@ -278,7 +279,14 @@ static void daemon_event(struct daemon *d, const struct fo_action *a)
 		       text_sanitize(a->text, text, sizeof(text)));
 		return;
 	}
-	/* The engine's text already starts with the ifname; metrics count even suppressed lines. */
+	/*
+	 * The engine's text already starts with the ifname; metrics count even
+	 * suppressed lines.  A storm of lost events means one resync after
+	 * another: resyncs_total counts them, the log says it at most twice
+	 * a minute (reliability-anchors L.10 X2, tests/netns/test-rel-storm).
+	 */
+	if (a->event == FO_EV_RESYNC && !log_ratelimit_ok(&d->resync_rl, loop_now_usec()))
+		return;
 	if (!log_ratelimit_ok(&d->rl, loop_now_usec()))
 		return;
 	(void) text_sanitize(a->text, text, sizeof(text));
@@ -1002,6 +1010,7 @@ int daemon_run(const struct daemon_options *o)
 	struct daemon d = {
 		.opt = *o,
 		.rl = LOG_RATELIMIT_INIT(DAEMON_LOG_INTERVAL_USEC, DAEMON_LOG_BURST),
+		.resync_rl = LOG_RATELIMIT_INIT(60 * FO_USEC_PER_SEC, 2),
 	};
 	int r, rc = 1;
 

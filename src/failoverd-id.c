@@ -36,6 +36,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "attr_parse.h"
 #include "log.h"
 #include "conffile.h"
 #include "pairing.h"
@@ -104,8 +105,8 @@ static int perm_mac(struct udev_device *dev, const struct fo_device_info *info,
 
 	if (pcicap_read_attr(syspath, "addr_assign_type", buf, sizeof(buf)) < 0 || !streq(buf, "0"))
 		return -ENODATA;
-	if (pcicap_read_attr(syspath, "address", buf, sizeof(buf)) < 0 || config_parse_mac(buf, mac) < 0 ||
-	    mac_is_zero(mac))
+	if (pcicap_read_attr(syspath, "address", buf, sizeof(buf)) < 0 ||
+	    attr_parse_mac(buf, mac) < 0 || mac_is_zero(mac))
 		return -ENODATA;
 	memcpy(ret, mac, FO_MAC_LEN);
 	return 0;
