@@ -18,6 +18,7 @@
 #include "conffile.h"
 #include "ctl.h"
 #include "daemon.h"
+#include "dryrun.h"
 #include "log.h"
 #include "loop.h"
 #include "metrics.h"
@@ -34,6 +35,13 @@
 #define DRY_RUN_ACTIONS_MAX 1000
 #define DRY_RUN_TICKS_MAX 64
 #define DRY_RUN_FAKE_IFINDEX 100000
+/*
+ * READY=1 at the latest this long after the start, even if the initial plan
+ * is still running: the unit orders all networking after us and has
+ * TimeoutStartSec=30s, and a pair that cannot be built must not hold the
+ * whole boot.  STATUS= says so.
+ */
+#define DAEMON_READY_MAX_USEC (20 * FO_USEC_PER_SEC)
 /* One log line per decision, but at most this many per interval under storms. */
 #define DAEMON_LOG_BURST 50
 #define DAEMON_LOG_INTERVAL_USEC (5 * FO_USEC_PER_SEC)
@@ -54,6 +62,7 @@ struct daemon {
 	struct failoverd_config cfg;
 	struct loop *loop;
 	struct loop_timer *engine_timer;
+	struct loop_timer *ready_timer;  /* the READY=1 deadline; disarmed once ready */
 	struct ctl_server *ctl;
 	struct udev_watch *udev;
 	struct nl_link *nl;
@@ -81,8 +90,10 @@ struct daemon {
 	bool metrics_dirty;
 	char status_last[128];       /* last STATUS= sent */
 	struct log_ratelimit rl;
+	struct log_ratelimit resync_rl; /* resyncs come in bursts under event storms */
 
 	/* --dry-run simulation */
+	struct dryrun *dry;
 	uint64_t fake_now;
 	int fake_ifindex;
 };
@@ -205,6 +216,7 @@ static int event_level(const struct fo_action *a)
 	case FO_EV_ADOPTED:
 		return LOG_INFO;
 	case FO_EV_PRIMARY_LOST:
+	case FO_EV_STANDBY_LOST:
 	case FO_EV_STAND_DOWN:
 	case FO_EV_CONFLICT_CLEARED:
 	case FO_EV_RESYNC:
@@ -212,6 +224,7 @@ static int event_level(const struct fo_action *a)
 	case FO_EV_CONFLICT:
 	case FO_EV_REFUSED:
 	case FO_EV_ROLLBACK:
+	case FO_EV_AGGREGATE_LOST:
 		return LOG_WARNING;
 	case FO_EV_ACTION_FAILED:
 		return a->transient ? LOG_WARNING : LOG_ERR;
@@ -266,7 +279,14 @@ static void daemon_event(struct daemon *d, const struct fo_action *a)
 		       text_sanitize(a->text, text, sizeof(text)));
 		return;
 	}
-	/* The engine's text already starts with the ifname; metrics count even suppressed lines. */
+	/*
+	 * The engine's text already starts with the ifname; metrics count even
+	 * suppressed lines.  A storm of lost events means one resync after
+	 * another: resyncs_total counts them, the log says it at most twice
+	 * a minute (reliability-anchors L.10 X2, tests/netns/test-rel-storm).
+	 */
+	if (a->event == FO_EV_RESYNC && !log_ratelimit_ok(&d->resync_rl, loop_now_usec()))
+		return;
 	if (!log_ratelimit_ok(&d->rl, loop_now_usec()))
 		return;
 	(void) text_sanitize(a->text, text, sizeof(text));
@@ -382,10 +402,18 @@ static void daemon_feed(struct daemon *d, const struct fo_obs *obs)
 		loop_mark_dirty(d->loop);
 }
 
+/* Observations the dry-run world model made up: fed, never mirrored back into it. */
+static void daemon_obs_simulated(const struct fo_obs *obs, void *userdata)
+{
+	daemon_feed(userdata, obs);
+}
+
 static void daemon_obs(const struct fo_obs *obs, void *userdata)
 {
 	struct daemon *d = userdata;
 
+	if (d->dry && dryrun_observe(d->dry, obs) < 0)
+		log_warning("dry run: out of memory mirroring the links; the plan may stop early");
 	switch (obs->type) {
 	case FO_OBS_SYNC_BEGIN:
 		/* The first udev enumeration and the first netlink dump are the start, not resyncs. */
@@ -404,6 +432,7 @@ static void daemon_obs(const struct fo_obs *obs, void *userdata)
 	case FO_OBS_DEVICE_GONE:
 	case FO_OBS_RESULT:
 	case FO_OBS_TICK:
+	case FO_OBS_RESCAN:
 	case FO_OBS_MAX:
 	case FO_OBS_INVALID:
 		break;
@@ -444,6 +473,10 @@ static void daemon_execute(struct daemon *d, const struct queued_action *q)
 		if (a->type == FO_ACT_CREATE)
 			new_ifindex = ++d->fake_ifindex;
 		feed_result(d, a->id, 0, new_ifindex);
+		/* Then what the kernel and udev would report, so the engine plans the next step. */
+		r = dryrun_apply(d->dry, a, new_ifindex, daemon_obs_simulated, d);
+		if (r < 0)
+			printf("# (its effect cannot be simulated: %s)\n", strerror(-r));
 		return;
 	case SNAPSHOT_MODE_NORMAL:
 	case SNAPSHOT_MODE_MAX:
@@ -586,6 +619,7 @@ static int daemon_snapshot(struct daemon *d, struct snapshot_buf *b)
 	b->s.resyncs_total = d->resyncs_total;
 	b->s.observations_total = d->observations_total;
 	b->s.actions_total = d->actions_total;
+	b->s.engine_events_dropped = pairing_events_dropped(d->engine);
 	memcpy(b->s.events_total, d->events_total, sizeof(b->s.events_total));
 	return 0;
 }
@@ -635,7 +669,7 @@ static void daemon_write_metrics(struct daemon *d)
 	d->metrics_last = text;
 }
 
-static void daemon_notify(struct daemon *d)
+static void daemon_notify(struct daemon *d, bool plan_done)
 {
 	char status[128];
 	size_t n_pairs = pairing_n_pairs(d->engine), active = 0;
@@ -646,8 +680,9 @@ static void daemon_notify(struct daemon *d)
 		if (pairing_pair(d->engine, i, loop_now_usec(), &p) == 0 && p.state == FO_PAIR_ACTIVE)
 			active++;
 	}
-	(void) snprintf(status, sizeof(status), "%zu pair%s, %zu active%s", n_pairs,
+	(void) snprintf(status, sizeof(status), "%zu pair%s, %zu active%s%s", n_pairs,
 			n_pairs == 1 ? "" : "s", active,
+			plan_done ? "" : ", initial plan still running",
 			d->opt.mode == SNAPSHOT_MODE_OBSERVE ? " (observe mode: no writes)" : "");
 	if (d->ready && streq(status, d->status_last))
 		return;
@@ -655,8 +690,11 @@ static void daemon_notify(struct daemon *d)
 	(void) sd_notifyf(0, "%sSTATUS=%s", d->ready ? "" : "READY=1\n", status);
 #endif
 	if (!d->ready)
-		log_info("ready: initial plan applied, %s", status);
+		log_info("ready: %s, %s", plan_done ? "initial plan applied" : "reporting ready anyway",
+			 status);
 	d->ready = true;
+	if (d->ready_timer)
+		loop_timer_set(d->ready_timer, FO_TIME_NEVER);
 	strscpy(d->status_last, sizeof(d->status_last), status);
 }
 
@@ -669,8 +707,14 @@ static void daemon_post(struct loop *l, void *userdata)
 	if (!drained && daemon_synced(d))
 		/* More work: come back after one non-blocking look at the fds. */
 		loop_mark_dirty(l);
-	if (drained && daemon_synced(d))
-		daemon_notify(d);
+	/*
+	 * Applied = nothing queued and no request outstanding (the engine
+	 * confirms each step by observation).  In observe mode requests are
+	 * never answered, so "nothing queued" is all there is.
+	 */
+	if (drained && daemon_synced(d) &&
+	    (d->opt.mode != SNAPSHOT_MODE_NORMAL || !pairing_busy(d->engine)))
+		daemon_notify(d, true);
 	daemon_write_metrics(d);
 }
 
@@ -736,7 +780,11 @@ static int daemon_reload(struct daemon *d, char *err, size_t errlen)
 	}
 	r = pairing_set_config(d->engine, &c.engine);
 	if (r < 0) {
-		(void) snprintf(err, errlen, "the engine refused the configuration: %s", strerror(-r));
+		const char *why = NULL;
+
+		(void) pairing_config_check(&c.engine, &why);
+		(void) snprintf(err, errlen, "%s: the engine refused the configuration: %s",
+				d->opt.config_file, why ? why : strerror(-r));
 		log_err("reload: %s; keeping the old configuration", err);
 		if (d->ctl)
 			(void) ctl_server_set_group(d->ctl, d->cfg.control_group);
@@ -745,13 +793,17 @@ static int daemon_reload(struct daemon *d, char *err, size_t errlen)
 	if (d->udev)
 		udev_watch_set_bridge_cap_type(d->udev, c.engine.bridge_cap_type);
 	if (!streq(c.metrics_file, d->cfg.metrics_file)) {
+		/* The old textfile would go stale and be collected for ever: it was ours, remove it. */
+		if (d->metrics_last && d->cfg.metrics_file[0])
+			(void) unlink(d->cfg.metrics_file);
 		free(d->metrics_last);
 		d->metrics_last = NULL;
 	}
 	d->cfg = c;
 	daemon_apply_log_level(d);
+	/* Now, not in the post hook: when "reload: done" is printed the textfile is in place. */
 	d->metrics_dirty = true;
-	loop_mark_dirty(d->loop);
+	daemon_write_metrics(d);
 	log_info("reloaded %s", d->opt.config_file);
 	return 0;
 }
@@ -812,6 +864,18 @@ static int on_engine_timer(struct loop *l, uint64_t now_usec, void *userdata)
 	return 0;
 }
 
+static int on_ready_timeout(struct loop *l, uint64_t now_usec, void *userdata)
+{
+	struct daemon *d = userdata;
+
+	if (d->ready)
+		return 0;
+	log_warning("the initial plan is not done after %llu s; reporting ready anyway",
+		    (unsigned long long) (DAEMON_READY_MAX_USEC / FO_USEC_PER_SEC));
+	daemon_notify(d, false);
+	return 0;
+}
+
 static int on_signal(struct loop *l, int signo, void *userdata)
 {
 	struct daemon *d = userdata;
@@ -849,11 +913,16 @@ static json_t *on_control(const struct ctl_request *req, const struct ctl_peer *
 			return NULL;
 		}
 		return o;
-	case CTL_VERB_RESCAN:
+	case CTL_VERB_RESCAN: {
+		struct fo_obs rescan = { .type = FO_OBS_RESCAN };
+
 		log_info("rescan requested by pid %d", (int) peer->pid);
+		/* The engine forgets refusals, back-off and fight holds, then sees everything anew. */
+		daemon_feed(d, &rescan);
 		if (daemon_sync(d) < 0)
 			return ctl_reply_error(CTL_CODE_FAILED, "rescan failed, see the daemon's log");
 		return ctl_reply_ok();
+	}
 	case CTL_VERB_RELOAD:
 		log_info("reload requested by pid %d", (int) peer->pid);
 		if (daemon_reload(d, err, sizeof(err)) < 0)
@@ -876,10 +945,14 @@ static int daemon_dry_run(struct daemon *d)
 
 	d->fake_now = loop_now_usec();
 	d->fake_ifindex = DRY_RUN_FAKE_IFINDEX;
+	d->dry = dryrun_new();
+	if (!d->dry)
+		return log_err_errno(-ENOMEM, "out of memory"), 1;
 	r = daemon_sync(d);
 	if (r < 0)
 		return 1;
-	printf("# failoverd --dry-run: the requests it would send, each assumed to succeed\n");
+	printf("# failoverd --dry-run: the requests it would send, each assumed to succeed\n"
+	       "# (and answered with the link changes the kernel would report)\n");
 	for (;;) {
 		uint64_t deadline;
 
@@ -923,6 +996,7 @@ static void daemon_done(struct daemon *d)
 	udev_watch_free(d->udev);
 	nl_link_free(d->nl);
 	pairing_free(d->engine);
+	dryrun_free(d->dry);
 	loop_free(d->loop);
 	free(d->acts);
 	free(d->queue);
@@ -936,6 +1010,7 @@ int daemon_run(const struct daemon_options *o)
 	struct daemon d = {
 		.opt = *o,
 		.rl = LOG_RATELIMIT_INIT(DAEMON_LOG_INTERVAL_USEC, DAEMON_LOG_BURST),
+		.resync_rl = LOG_RATELIMIT_INIT(60 * FO_USEC_PER_SEC, 2),
 	};
 	int r, rc = 1;
 
@@ -952,7 +1027,12 @@ int daemon_run(const struct daemon_options *o)
 	}
 	d.engine = pairing_new(&d.cfg.engine);
 	if (!d.engine) {
-		log_err("cannot create the pairing engine: out of memory");
+		const char *why = NULL;
+
+		if (pairing_config_check(&d.cfg.engine, &why) < 0)
+			log_err("%s: the engine refused the configuration: %s", d.opt.config_file, why);
+		else
+			log_err("cannot create the pairing engine: out of memory");
 		goto done;
 	}
 
@@ -977,8 +1057,13 @@ int daemon_run(const struct daemon_options *o)
 		if (r < 0)
 			goto done;
 		r = loop_add_timer(d.loop, "engine", on_engine_timer, &d, &d.engine_timer);
-		if (r < 0)
+		if (r >= 0)
+			r = loop_add_timer(d.loop, "ready", on_ready_timeout, &d, &d.ready_timer);
+		if (r < 0) {
+			log_err_errno(r, "cannot create timers: %m");
 			goto done;
+		}
+		loop_timer_set(d.ready_timer, loop_now_usec() + DAEMON_READY_MAX_USEC);
 		loop_set_post(d.loop, daemon_post, &d);
 	}
 

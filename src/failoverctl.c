@@ -44,7 +44,7 @@ static void help(void)
 	       "  -s --socket PATH     control socket (default %s/%s,\n"
 	       "                       or $FAILOVERD_RUNTIME_DIR/%s)\n"
 	       "  -h --help            show this help\n"
-	       "     --version         show the version\n\n"
+	       "  -V --version         show the version\n\n"
 	       "Exit status:\n"
 	       "  0  success\n"
 	       "  1  the daemon answered with an error\n"
@@ -161,12 +161,11 @@ static int exchange(const char *path, const char *verb, char **ret_reply, size_t
 
 int main(int argc, char *argv[])
 {
-	enum { ARG_VERSION = 0x100 };
 	static const struct option options[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "socket", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, ARG_VERSION },
+		{ "version", no_argument, NULL, 'V' },
 		{}
 	};
 	_cleanup_free_ char *reply = NULL, *default_path = NULL;
@@ -176,7 +175,7 @@ int main(int argc, char *argv[])
 	size_t len = 0;
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "js:h", options, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, "js:hV", options, NULL)) >= 0) {
 		switch (c) {
 		case 'j':
 			arg_json = true;
@@ -187,7 +186,7 @@ int main(int argc, char *argv[])
 		case 'h':
 			help();
 			return 0;
-		case ARG_VERSION:
+		case 'V':
 			printf("failoverctl %s\n", PACKAGE_VERSION);
 			return 0;
 		default:

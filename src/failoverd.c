@@ -32,7 +32,7 @@ static void help(void)
 	       "                         or $FAILOVERD_RUNTIME_DIR)\n"
 	       "     --log-level LEVEL   err, warning, notice, info or debug (overrides the file)\n"
 	       "  -h --help              show this help\n"
-	       "     --version           show the version\n\n"
+	       "  -V --version           show the version\n\n"
 	       "Exit status: 0 success (--dry-run: no write was sent), 1 failure (bad\n"
 	       "configuration, another instance running, setup error), 2 usage error.\n",
 	       program_invocation_short_name, CONFIG_FILE_DEFAULT, CTL_RUNTIME_DIR_DEFAULT);
@@ -40,7 +40,7 @@ static void help(void)
 
 static int parse_argv(int argc, char *argv[])
 {
-	enum { ARG_VERSION = 0x100, ARG_LOG_LEVEL, ARG_RUNTIME_DIR, ARG_OBSERVE };
+	enum { ARG_LOG_LEVEL = 0x100, ARG_RUNTIME_DIR, ARG_OBSERVE };
 	static const struct option options[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "dry-run", no_argument, NULL, 'n' },
@@ -49,12 +49,12 @@ static int parse_argv(int argc, char *argv[])
 		{ "runtime-dir", required_argument, NULL, ARG_RUNTIME_DIR },
 		{ "log-level", required_argument, NULL, ARG_LOG_LEVEL },
 		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, ARG_VERSION },
+		{ "version", no_argument, NULL, 'V' },
 		{}
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "c:nfh", options, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, "c:nfhV", options, NULL)) >= 0) {
 		switch (c) {
 		case 'c':
 			arg_config = optarg;
@@ -82,7 +82,7 @@ static int parse_argv(int argc, char *argv[])
 		case 'h':
 			help();
 			return 0;
-		case ARG_VERSION:
+		case 'V':
 			printf("failoverd %s\n", PACKAGE_VERSION);
 			return 0;
 		default:

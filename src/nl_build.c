@@ -294,6 +294,10 @@ int nlbuild_link_request(const struct fo_action *a, const struct fo_config *cfg,
 		why = "no action";
 		goto invalid;
 	}
+	if ((int) a->type < 0 || a->type >= FO_ACT_MAX) {
+		why = "unknown action type";
+		goto invalid;
+	}
 	if (a->type != FO_ACT_CREATE && a->ifindex <= 0) {
 		why = "action without a valid ifindex";
 		goto invalid;
@@ -326,7 +330,6 @@ int nlbuild_link_request(const struct fo_action *a, const struct fo_config *cfg,
 		goto invalid;
 	case FO_ACT_MAX:
 	case FO_ACT_INVALID:
-	default:
 		why = "unknown action type";
 		goto invalid;
 	}
@@ -443,7 +446,6 @@ int nlbuild_link_request(const struct fo_action *a, const struct fo_config *cfg,
 	case FO_ACT_EVENT:
 	case FO_ACT_MAX:
 	case FO_ACT_INVALID:
-	default:
 		why = "unknown action type";
 		goto invalid;
 	}
@@ -516,28 +518,21 @@ int nlbuild_team_set_option(uint16_t family, uint32_t seq, int team_ifindex, con
 	if (family < NLMSG_MIN_TYPE || team_ifindex <= 0 || !option || !option[0] ||
 	    strlen(option) >= TEAM_STRING_MAX_LEN)
 		return -EINVAL;
-	switch (type) {
-	case NLBUILD_TEAM_U8:
+	/* The type is a kernel NLA_* number, so any value can arrive: no switch. */
+	if (type == NLBUILD_TEAM_U8) {
 		if (data_len != 1)
 			return -EINVAL;
-		break;
-	case NLBUILD_TEAM_U32:
-	case NLBUILD_TEAM_S32:
+	} else if (type == NLBUILD_TEAM_U32 || type == NLBUILD_TEAM_S32) {
 		if (data_len != 4)
 			return -EINVAL;
-		break;
-	case NLBUILD_TEAM_STRING:
+	} else if (type == NLBUILD_TEAM_STRING) {
 		/* The kernel takes at most TEAM_STRING_MAX_LEN bytes including the NUL. */
 		if (!data || data_len == 0 || data_len > TEAM_STRING_MAX_LEN ||
 		    ((const char *) data)[data_len - 1] != '\0')
 			return -EINVAL;
-		break;
-	case NLBUILD_TEAM_FLAG:
+	} else if (type == NLBUILD_TEAM_FLAG) {
 		data_len = 0;
-		break;
-	case NLBUILD_TEAM_BINARY:
-		break;
-	default:
+	} else if (type != NLBUILD_TEAM_BINARY) {
 		return -EINVAL;
 	}
 	if (data_len > 0 && !data)
@@ -547,8 +542,12 @@ int nlbuild_team_set_option(uint16_t family, uint32_t seq, int team_ifindex, con
 		     TEAM_GENL_VERSION) < 0)
 		return -ENOBUFS;
 	put_u32(&m, TEAM_ATTR_TEAM_IFINDEX, (uint32_t) team_ifindex);
-	list = nest_start(&m, TEAM_ATTR_LIST_OPTION);
-	item = nest_start(&m, TEAM_ATTR_ITEM_OPTION);
+	/*
+	 * The team family validates leniently today (GENL_DONT_VALIDATE_STRICT),
+	 * but marking nests as such costs nothing and survives a stricter kernel.
+	 */
+	list = nest_start(&m, TEAM_ATTR_LIST_OPTION | NLA_F_NESTED);
+	item = nest_start(&m, TEAM_ATTR_ITEM_OPTION | NLA_F_NESTED);
 	put_str(&m, TEAM_ATTR_OPTION_NAME, option);
 	put_u8(&m, TEAM_ATTR_OPTION_TYPE, (uint8_t) type);
 	/* A flag option is "set" by the presence of DATA (kernel team_nl_cmd_options_set()). */

@@ -49,7 +49,8 @@ struct fault {
 	enum fo_action_type type;
 	unsigned nth;       /* 0 = every request of this kind */
 	bool kill;
-	int error;          /* -errno when !kill */
+	bool noack;         /* send without NLM_F_ACK: the answer never comes (ACK lost) */
+	int error;          /* -errno when neither */
 };
 #endif
 
@@ -58,7 +59,7 @@ struct nl_link {
 	struct mnl_socket *req;
 	struct mnl_socket *genl;   /* opened on first use (team backend only) */
 	uint32_t seq;
-	bool debug;
+	int debug_level;   /* hexdump every message at this level; -1 = off */
 	unsigned ack_timeout_ms;
 	/*
 	 * One buffer per use: handling a monitor event can issue a request
@@ -79,6 +80,7 @@ struct nl_link {
 	bool resync_pending;       /* events were lost and no dump has succeeded since */
 	struct log_ratelimit forged_rl;
 	struct log_ratelimit bad_rl;
+	struct log_ratelimit lost_rl;  /* "events lost" and "giving up": storms repeat them */
 	char last_error[FO_TEXT_LEN];
 
 #ifdef FAILOVERD_FAULT_INJECTION
@@ -103,15 +105,15 @@ static void hexdump(const struct nl_link *l, const char *dir, const void *buf, s
 	const uint8_t *p = buf;
 	char line[16 * 3 + 1];
 
-	if (!l->debug)
+	if (l->debug_level < 0)
 		return;
-	log_debug("netlink %s %zu bytes", dir, len);
+	log_full_errno(l->debug_level, 0, "netlink %s %zu bytes", dir, len);
 	for (size_t off = 0; off < len; off += 16) {
 		size_t n = len - off < 16 ? len - off : 16;
 
 		for (size_t i = 0; i < n; i++)
 			(void) snprintf(line + i * 3, 4, " %02x", p[off + i]);
-		log_debug("  %04zx:%s", off, line);
+		log_full_errno(l->debug_level, 0, "  %04zx:%s", off, line);
 	}
 }
 
@@ -208,12 +210,27 @@ static bool addrs_has_global(const struct addr_vec *av, int ifindex)
 
 /* ---- sockets ---- */
 
+/*
+ * An interface name for a log line.  The kernel forbids '/', ':' and
+ * white space in names but not control bytes, so anything unprintable is
+ * shown as '?' rather than written to the journal raw.
+ */
+static const char *log_name(const char *name, char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; name[i] && i + 1 < len; i++)
+		buf[i] = (unsigned char) name[i] < 0x20 || (unsigned char) name[i] >= 0x7f ? '?' : name[i];
+	buf[i] = '\0';
+	return buf;
+}
+
 static const char *ifname_of(struct nl_link *l, int ifindex, char *buf, size_t len)
 {
 	const struct fo_link_info *li = links_find(&l->links, ifindex);
 
 	if (li)
-		return li->name;
+		return log_name(li->name, buf, len);
 	(void) snprintf(buf, len, "ifindex %d", ifindex);
 	return buf;
 }
@@ -311,6 +328,8 @@ static int fault_parse_one(const char *s, struct fault *ret)
 	v = colon + 1;
 	if (streq(v, "kill")) {
 		f.kill = true;
+	} else if (streq(v, "noack")) {
+		f.noack = true;
 	} else if (strncmp(v, "fail=-", 6) == 0) {
 		const char *e = v + 6;
 		char *end;
@@ -334,7 +353,7 @@ static int fault_parse_one(const char *s, struct fault *ret)
 	return 0;
 }
 
-/* FAILOVERD_FAULT=<action>[#N]:<fail=-ERRNO|kill>[,...] */
+/* FAILOVERD_FAULT=<action>[#N]:<fail=-ERRNO|kill|noack>[,...] */
 static int fault_setup(struct nl_link *l)
 {
 	const char *e = getenv("FAILOVERD_FAULT");
@@ -352,7 +371,7 @@ static int fault_setup(struct nl_link *l)
 					     FAULTS_MAX);
 		if (fault_parse_one(tok, &l->faults[l->n_faults]) < 0)
 			return log_err_errno(-EINVAL,
-					     "FAILOVERD_FAULT: '%s' is not <action>[#N]:<fail=-ERRNO|kill>",
+					     "FAILOVERD_FAULT: '%s' is not <action>[#N]:<fail=-ERRNO|kill|noack>",
 					     tok);
 		l->n_faults++;
 	}
@@ -360,7 +379,7 @@ static int fault_setup(struct nl_link *l)
 	return 0;
 }
 
-/* Called once per executed action, before anything is sent. */
+/* Called once per executed action, before anything is sent: -errno, 1 = no ACK, 0. */
 static int fault_check(struct nl_link *l, enum fo_action_type t, const char *ifname)
 {
 	unsigned count = ++l->executed[t];
@@ -374,6 +393,11 @@ static int fault_check(struct nl_link *l, enum fo_action_type t, const char *ifn
 			log_warning("%s: fault injection: killing the process before %s #%u",
 				    ifname, nlbuild_action_name(t), count);
 			(void) raise(SIGKILL);
+		}
+		if (f->noack) {
+			log_warning("%s: fault injection: %s #%u sent without asking for an ACK",
+				    ifname, nlbuild_action_name(t), count);
+			return 1;
 		}
 		log_warning("%s: fault injection: failing %s #%u with %d", ifname,
 			    nlbuild_action_name(t), count, f->error);
@@ -395,7 +419,15 @@ int nl_link_new(struct nl_link **ret)
 	l->ack_timeout_ms = ACK_TIMEOUT_MS;
 	l->forged_rl = (struct log_ratelimit) LOG_RATELIMIT_INIT(10 * FO_USEC_PER_SEC, 5);
 	l->bad_rl = (struct log_ratelimit) LOG_RATELIMIT_INIT(10 * FO_USEC_PER_SEC, 5);
-	l->debug = (dbg && streq(dbg, "1")) || log_get_max_level() >= LOG_DEBUG;
+	/* One loss per minute is news; the rest are counted in resyncs_total. */
+	l->lost_rl = (struct log_ratelimit) LOG_RATELIMIT_INIT(60 * FO_USEC_PER_SEC, 2);
+	/* Asked for explicitly: shown at info level; otherwise only when debugging anyway. */
+	if (dbg && streq(dbg, "1"))
+		l->debug_level = LOG_INFO;
+	else if (log_get_max_level() >= LOG_DEBUG)
+		l->debug_level = LOG_DEBUG;
+	else
+		l->debug_level = -1;
 	/* Any start value works; a time-derived one keeps replies of a previous run apart. */
 	l->seq = (uint32_t) time(NULL);
 
@@ -581,9 +613,14 @@ static int transact(struct nl_link *l, struct mnl_socket *nl, void *req, size_t 
 		const char *why = NULL;
 		ssize_t n;
 
-		if (now >= deadline)
+		if (now >= deadline) {
+			/* The request may or may not have taken effect: only an observation can tell. */
+			if (write)
+				(void) snprintf(l->last_error, sizeof(l->last_error),
+						"no answer from the kernel within %u ms", l->ack_timeout_ms);
 			return log_warning_errno(-ETIMEDOUT, "%s: %s: no answer from the kernel within %u ms",
 						 ifname, what, l->ack_timeout_ms);
+		}
 		r = poll(&pfd, 1, (int) ((deadline - now + 999) / 1000));
 		if (r < 0) {
 			if (errno == EINTR)
@@ -614,8 +651,12 @@ static int transact(struct nl_link *l, struct mnl_socket *nl, void *req, size_t 
 				if (nlbuild_parse_error(m, mlen, &err, &eseq, text, sizeof(text), &why) < 0)
 					return log_warning_errno(-EBADMSG, "%s: %s: malformed error message: %s",
 								 ifname, what, why);
-				if (err == 0)
+				if (err == 0) {
+					/* A success can carry a warning (e.g. a value the kernel adjusted). */
+					if (text[0])
+						log_notice("%s: %s: the kernel says: %s", ifname, what, text);
 					return interrupted ? -EINTR : 0;
+				}
 				if (write) {
 					strscpy(l->last_error, sizeof(l->last_error), text);
 					log_warning_errno(err, "%s: %s failed: %m%s%s%s", ifname, what,
@@ -722,10 +763,12 @@ static int collect_addr(const void *msg, size_t len, void *ud)
 static void complete_link(struct nl_link *l, struct fo_link_info *li, const struct addr_vec *av)
 {
 	const struct nlteam_ops *ops = nlteam_ops_by_kind(li->kind);
+	char name[IFNAMSIZ];
 	int port;
 
 	li->has_addresses = addrs_has_global(av, li->ifindex);
-	if (ops && ops->read_active && ops->read_active(l, li->ifindex, li->name, &port) >= 0)
+	if (ops && ops->read_active &&
+	    ops->read_active(l, li->ifindex, log_name(li->name, name, sizeof(name)), &port) >= 0)
 		li->active_ifindex = port;
 }
 
@@ -759,8 +802,9 @@ int nl_link_dump(struct nl_link *l, fo_obs_cb cb, void *userdata)
 		r = dump_once(l, &c);
 		if (r != -EINTR)
 			break;
-		log_info("netlink: dump interrupted by a concurrent change (try %u of %d), retrying",
-			 try, DUMP_TRIES);
+		/* Normal under churn: only the final "giving up" is worth a warning. */
+		log_debug("netlink: dump interrupted by a concurrent change (try %u of %d), retrying",
+			  try, DUMP_TRIES);
 		/*
 		 * Back off a little, with jitter, so a burst of changes (a storm
 		 * of hotplug events) can settle instead of interrupting every
@@ -773,9 +817,12 @@ int nl_link_dump(struct nl_link *l, fo_obs_cb cb, void *userdata)
 			(void) nanosleep(&ts, NULL);
 		}
 	}
-	if (r == -EINTR)
-		r = log_warning_errno(-EAGAIN, "netlink: dump interrupted %d times in a row, giving up for now",
-				      DUMP_TRIES);
+	if (r == -EINTR) {
+		r = -EAGAIN;
+		if (log_ratelimit_ok(&l->lost_rl, now_usec()))
+			log_warning("netlink: dump interrupted %d times in a row, giving up for now",
+				    DUMP_TRIES);
+	}
 	if (r < 0)
 		goto out;
 
@@ -822,12 +869,14 @@ static void refresh_master(struct nl_link *l, int master, fo_obs_cb cb, void *ud
 {
 	struct fo_link_info *m = links_find(&l->links, master);
 	const struct nlteam_ops *ops;
+	char name[IFNAMSIZ];
 	int port;
 
 	if (!m)
 		return;
 	ops = nlteam_ops_by_kind(m->kind);
-	if (!ops || !ops->read_active || ops->read_active(l, master, m->name, &port) < 0)
+	if (!ops || !ops->read_active ||
+	    ops->read_active(l, master, log_name(m->name, name, sizeof(name)), &port) < 0)
 		return;
 	if (port != m->active_ifindex) {
 		m->active_ifindex = port;
@@ -919,7 +968,7 @@ int nl_link_dispatch(struct nl_link *l, fo_obs_cb cb, void *userdata)
 			break;
 		if (n == -ENOBUFS || n == -EMSGSIZE) {
 			/* Events were lost: what is still queued is superseded by the dump below. */
-			if (!lost)
+			if (!lost && log_ratelimit_ok(&l->lost_rl, now_usec()))
 				log_warning_errno((int) n, "netlink monitor: events lost (%m), resynchronizing");
 			lost = true;
 			continue;
@@ -946,8 +995,11 @@ int nl_link_dispatch(struct nl_link *l, fo_obs_cb cb, void *userdata)
 				r = 0;
 				break;
 			}
-			if (r < 0)
-				return log_err_errno(r, "netlink monitor: %m");
+			if (r < 0) {
+				/* The rest of this datagram is dropped: treat it as lost events. */
+				l->resync_pending = true;
+				return log_err_errno(r, "netlink monitor: %m, resynchronizing later");
+			}
 		}
 		if (r < 0)
 			bad_message(l, why);
@@ -1009,8 +1061,20 @@ static int lookup_by_name(struct nl_link *l, const char *name, struct lookup *re
 	return 0;
 }
 
+int nl_link_lookup(struct nl_link *l, const char *name, int *ret_ifindex)
+{
+	struct lookup lk;
+	int r;
+
+	r = lookup_by_name(l, name, &lk);
+	if (r < 0)
+		return r;
+	*ret_ifindex = lk.ifindex;
+	return 0;
+}
+
 static int send_link_request(struct nl_link *l, const struct fo_action *a,
-			     const struct fo_config *cfg, const char *ifname)
+			     const struct fo_config *cfg, const char *ifname, bool noack)
 {
 	uint8_t req[NLBUILD_REQ_MAX];
 	const char *why = NULL;
@@ -1021,37 +1085,39 @@ static int send_link_request(struct nl_link *l, const struct fo_action *a,
 	if (r < 0)
 		return log_err_errno(r, "%s: cannot build the %s request: %s", ifname,
 				     nlbuild_action_name(a->type), why ? why : "message too large");
+	if (noack)
+		((struct nlmsghdr *) (void *) req)->nlmsg_flags &= (uint16_t) ~NLM_F_ACK;
 	return transact(l, l->req, req, len, true, ifname, nlbuild_action_name(a->type), NULL, NULL);
 }
 
 static int execute_create(struct nl_link *l, const struct fo_action *a, const struct fo_config *cfg,
-			  int *ret_new_ifindex)
+			  const char *ifname, bool noack, int *ret_new_ifindex)
 {
 	const struct nlteam_ops *ops = nlteam_ops_get(a->backend);
 	struct lookup lk;
 	int r;
 
 	if (!ops)
-		return log_err_errno(-EINVAL, "%s: create: unknown backend %d", a->name, a->backend);
-	r = send_link_request(l, a, cfg, a->name);
+		return log_err_errno(-EINVAL, "%s: create: unknown backend %d", ifname, a->backend);
+	r = send_link_request(l, a, cfg, ifname, noack);
 	if (r < 0)
 		return r;
 	/* NLM_F_ECHO on RTM_NEWLINK is not honoured by every kernel: look the name up. */
 	r = lookup_by_name(l, a->name, &lk);
 	if (r < 0)
-		return log_err_errno(r, "%s: created, but cannot find it again: %m", a->name);
+		return log_err_errno(r, "%s: created, but cannot find it again: %m", ifname);
 	if (!streq(lk.kind, ops->name))
 		return log_err_errno(-EEXIST, "%s: created, but the name now belongs to a '%s' link",
-				     a->name, lk.kind);
+				     ifname, lk.kind);
 	if (ops->post_create) {
-		r = ops->post_create(l, lk.ifindex, a->name);
+		r = ops->post_create(l, lk.ifindex, ifname);
 		if (r < 0) {
 			/* Leave the world as it was: an unconfigured aggregate is worse than none. */
 			struct fo_action del = { .type = FO_ACT_DELETE, .ifindex = lk.ifindex };
-			int k = send_link_request(l, &del, cfg, a->name);
+			int k = send_link_request(l, &del, cfg, ifname, false);
 
 			if (k < 0)
-				log_err_errno(k, "%s: cannot delete the half-configured %s: %m", a->name,
+				log_err_errno(k, "%s: cannot delete the half-configured %s: %m", ifname,
 					      ops->name);
 			return r;
 		}
@@ -1066,22 +1132,29 @@ int nl_link_execute(struct nl_link *l, const struct fo_action *a, const struct f
 {
 	char buf[32];
 	const char *ifname;
-	int r;
+	bool noack = false;
+
+	_Static_assert(sizeof(buf) >= IFNAMSIZ, "buf holds a name");
 
 	if (!a || (int) a->type < 0 || a->type >= FO_ACT_MAX || a->type == FO_ACT_EVENT)
 		return log_err_errno(-EINVAL, "netlink: asked to execute something that is not a request");
-	ifname = a->type == FO_ACT_CREATE ? a->name : ifname_of(l, a->ifindex, buf, sizeof(buf));
+	ifname = a->type == FO_ACT_CREATE ? log_name(a->name, buf, sizeof(buf)) :
+					     ifname_of(l, a->ifindex, buf, sizeof(buf));
 	l->last_error[0] = '\0';
 
 #ifdef FAILOVERD_FAULT_INJECTION
-	r = fault_check(l, a->type, ifname);
-	if (r < 0)
-		return r;
+	{
+		int r = fault_check(l, a->type, ifname);
+
+		if (r < 0)
+			return r;
+		noack = r > 0;
+	}
 #endif
 
 	switch (a->type) {
 	case FO_ACT_CREATE:
-		return execute_create(l, a, cfg, ret_new_ifindex);
+		return execute_create(l, a, cfg, ifname, noack, ret_new_ifindex);
 	case FO_ACT_SET_ACTIVE: {
 		const struct nlteam_ops *ops = nlteam_ops_get(a->backend);
 
@@ -1090,7 +1163,7 @@ int nl_link_execute(struct nl_link *l, const struct fo_action *a, const struct f
 					     a->backend);
 		if (ops->set_active)
 			return ops->set_active(l, a->ifindex, a->arg_ifindex, ifname);
-		return send_link_request(l, a, cfg, ifname);
+		return send_link_request(l, a, cfg, ifname, noack);
 	}
 	case FO_ACT_DELETE:
 	case FO_ACT_SET_DOWN:
@@ -1101,8 +1174,7 @@ int nl_link_execute(struct nl_link *l, const struct fo_action *a, const struct f
 	case FO_ACT_ENSLAVE:
 	case FO_ACT_RELEASE:
 	case FO_ACT_SET_PRIMARY:
-		r = send_link_request(l, a, cfg, ifname);
-		return r;
+		return send_link_request(l, a, cfg, ifname, noack);
 	case FO_ACT_EVENT:
 	case FO_ACT_MAX:
 	case FO_ACT_INVALID:

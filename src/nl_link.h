@@ -61,6 +61,9 @@ bool nl_link_resync_pending(const struct nl_link *l);
 int nl_link_execute(struct nl_link *l, const struct fo_action *a, const struct fo_config *cfg,
 		    int *ret_new_ifindex);
 
+/* The ifindex of the link called name, asked from the kernel (a read): 0 or -ENODEV/-errno. */
+int nl_link_lookup(struct nl_link *l, const char *name, int *ret_ifindex);
+
 /* Every write request ever sent (the "zero writes" proof). Dumps and reads are not counted here. */
 uint64_t nl_link_requests_total(const struct nl_link *l);
 /* Read-only requests: dumps, lookups, team option reads. */

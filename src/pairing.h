@@ -13,8 +13,17 @@
  * a time, and reports each outcome with an FO_OBS_RESULT carrying the
  * action's id (0 or -errno).  After a failure it stops executing the rest
  * of that batch and reports FO_OBS_RESULT for the failed one only; the
- * engine decides what happens next (compensation, back-off).  The engine
- * never has more than one request per pair outstanding.
+ * engine decides what happens next (compensation, back-off).
+ *
+ * In practice a batch holds at most one request: the engine has at most
+ * ONE request outstanding in total (so at most one per pair), and emits
+ * the next one when the result of the previous one is fed back.  Every
+ * request must therefore be answered with an FO_OBS_RESULT, also in a dry
+ * run (answer 0 and a made-up new_ifindex for CREATE to see the whole
+ * plan); an unanswered request stalls the engine.  After a successful
+ * result the pair also waits for an observation showing the change (the
+ * RTM_NEWLINK it causes), at most FO_CONFIRM_TIMEOUT_USEC: a dry run that
+ * feeds simulated observations plans at full speed.
  */
 #pragma once
 
@@ -33,6 +42,12 @@
 #define FO_TEXT_LEN 160
 #define FO_USEC_PER_SEC 1000000ULL
 #define FO_TIME_NEVER UINT64_MAX
+/*
+ * After a successful request the engine waits for an observation showing
+ * its effect before the pair's next step; past this it believes the
+ * result alone (an adapter that cannot report the field, a lost event).
+ */
+#define FO_CONFIRM_TIMEOUT_USEC (2 * FO_USEC_PER_SEC)
 
 /* The marker failoverd writes into IFLA_IFALIAS of an aggregate it made. */
 #define FO_ALIAS_PREFIX "failoverd:"
@@ -119,6 +134,12 @@ struct fo_config {
 void pairing_config_defaults(struct fo_config *cfg);
 
 /*
+ * 0 if the engine accepts cfg, else -EINVAL with a static human reason in
+ * *ret_reason (may be NULL).  pairing_new() and pairing_set_config() use it.
+ */
+int pairing_config_check(const struct fo_config *cfg, const char **ret_reason);
+
+/*
  * Everything known about one netdev.  rtnetlink fills the link part,
  * udev the device part; the engine merges both by ifindex.
  */
@@ -159,10 +180,17 @@ enum fo_obs_type {
 	FO_OBS_LINK_GONE,   /* rtnetlink: RTM_DELLINK */
 	FO_OBS_DEVICE,      /* udev: net device added/changed/moved (upsert) */
 	FO_OBS_DEVICE_GONE, /* udev: net device removed */
-	FO_OBS_SYNC_BEGIN,  /* a full dump/enumeration starts: everything is "unconfirmed" */
+	FO_OBS_SYNC_BEGIN,  /* a full dump/enumeration starts: everything is "unconfirmed".
+			     * Feed what the monitor socket already holds BEFORE starting
+			     * a dump: an event older than a dump, fed after it, undoes
+			     * the dump's truth until the next change of that link */
 	FO_OBS_SYNC_END,    /* ... ends: unconfirmed entries are gone; startup done on first */
 	FO_OBS_RESULT,      /* outcome of an earlier action */
 	FO_OBS_TICK,        /* the deadline the engine asked for has passed */
+	FO_OBS_RESCAN,      /* operator "rescan": forget refusals, back-off and fight holds.
+			     * The daemon MUST follow it with a full netlink dump and udev
+			     * enumeration (SYNC_BEGIN..SYNC_END each): the engine sends no
+			     * request until both have ended (at most 10 s) */
 	FO_OBS_MAX,
 	FO_OBS_INVALID = -1,
 };
@@ -216,6 +244,8 @@ enum fo_event_type {
 	FO_EV_FIGHTING,         /* another actor keeps undoing our changes */
 	FO_EV_ADOPTED,          /* an existing aggregate of ours was adopted */
 	FO_EV_RESYNC,
+	FO_EV_STANDBY_LOST,     /* the standby of an aggregate went away */
+	FO_EV_AGGREGATE_LOST,   /* our aggregate was deleted by someone else */
 	FO_EV_MAX,
 	FO_EV_INVALID = -1,
 };
@@ -248,6 +278,7 @@ struct fo_actions {
 	uint64_t next_deadline_usec;    /* FO_TIME_NEVER when nothing is pending */
 };
 
+/* NULL on OOM or on a configuration pairing_config_check() rejects (errno EINVAL). */
 struct pairing *pairing_new(const struct fo_config *cfg);
 struct pairing *pairing_free(struct pairing *p);
 
@@ -308,6 +339,9 @@ struct fo_pair_view {
 	uint64_t errors_transient;        /* failed requests, retried after back-off */
 	uint64_t errors_permanent;        /* failed requests, reported and not retried */
 	int last_error;                   /* -errno of the last failure, 0 = none */
+	bool rolling_back;                /* a failed transaction is being undone */
+	bool in_transaction;              /* steps done but not complete: devices may be mid-change */
+	int transaction_phase;            /* 1 = aggregate + standby, 2 = primary, 0 = none */
 };
 
 size_t pairing_n_nics(const struct pairing *p);
@@ -323,3 +357,12 @@ const char *pairing_action_name(enum fo_action_type t);
 const char *pairing_event_name(enum fo_event_type e);
 /* "group:0x0123456789abcdef" or "mac:52:54:00:12:34:56" into buf. */
 const char *pairing_key_format(const struct fo_key *k, char *buf, size_t len);
+/* The inverse of pairing_key_format() (the text after FO_ALIAS_PREFIX); 0 or -EINVAL. */
+int pairing_key_parse(const char *s, struct fo_key *ret);
+/* "EBUSY", "EPERM" ... for -errno or errno values; never NULL. */
+const char *pairing_errno_name(int error);
+
+/* True while a request is outstanding (its FO_OBS_RESULT not fed yet). */
+bool pairing_busy(const struct pairing *p);
+/* Events dropped because an output buffer was full (requests never are). */
+uint64_t pairing_events_dropped(const struct pairing *p);

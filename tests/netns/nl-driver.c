@@ -6,12 +6,16 @@
  *
  *   nl-driver dump
  *   nl-driver monitor [--quiet] [--no-dump]   (SIGTERM: print the view and stats, exit)
- *   nl-driver exec 'ACTION ARGS' ...          (see usage())
+ *   nl-driver exec [--ack-timeout=MS] 'ACTION ARGS' ...   (see parse_action())
+ *   nl-driver lookup NAME                        (RTM_GETLINK by name)
+ *   nl-driver genl-get-family NAME               (the generic-netlink transport)
  *   nl-driver features
  */
 #include "config.h"
 
 #include <errno.h>
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
 #include <net/if.h>
 #include <poll.h>
 #include <signal.h>
@@ -149,6 +153,7 @@ static void on_obs(const struct fo_obs *o, void *userdata)
 	case FO_OBS_DEVICE_GONE:
 	case FO_OBS_RESULT:
 	case FO_OBS_TICK:
+	case FO_OBS_RESCAN:
 	case FO_OBS_MAX:
 	case FO_OBS_INVALID:
 		break;
@@ -413,6 +418,11 @@ static int cmd_exec(struct nl_link *l, int argc, char **argv)
 	struct view v = {};
 	int r;
 
+	if (argc > 0 && strncmp(argv[0], "--ack-timeout=", 14) == 0) {
+		nl_link_set_ack_timeout(l, (unsigned) strtoul(argv[0] + 14, NULL, 10));
+		argc--;
+		argv++;
+	}
 	/* The adapter names devices in its logs from its dump. */
 	r = nl_link_dump(l, on_obs, &v);
 	if (r < 0)
@@ -445,9 +455,49 @@ static int cmd_exec(struct nl_link *l, int argc, char **argv)
 	return 0;
 }
 
+static int count_reply(const void *msg, size_t len, void *userdata)
+{
+	(*(unsigned *) userdata)++;
+	return 0;
+}
+
+/*
+ * The generic-netlink transport the team backend uses, exercised against
+ * the control family every kernel has: CTRL_CMD_GETFAMILY(name) with an ACK.
+ */
+static int cmd_genl_get_family(struct nl_link *l, const char *name)
+{
+	struct {
+		struct nlmsghdr h;
+		struct genlmsghdr g;
+		struct nlattr a;
+		char name[GENL_NAMSIZ];
+	} req = {};
+	unsigned replies = 0;
+	size_t n = strlen(name) + 1;
+	int r;
+
+	if (n > GENL_NAMSIZ)
+		return -EINVAL;
+	req.h.nlmsg_type = GENL_ID_CTRL;
+	req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	req.g.cmd = CTRL_CMD_GETFAMILY;
+	req.g.version = 1;
+	req.a.nla_type = CTRL_ATTR_FAMILY_NAME;
+	req.a.nla_len = (uint16_t) (NLA_HDRLEN + n);
+	memcpy(req.name, name, n);
+	req.h.nlmsg_len = (uint32_t) (NLMSG_HDRLEN + GENL_HDRLEN + NLA_ALIGN(req.a.nla_len));
+	r = nl_link_genl_transact(l, &req, req.h.nlmsg_len, false, name, "get family", count_reply,
+				  &replies);
+	printf("genl {\"rc\":%d,\"replies\":%u,\"reads\":%llu,\"requests\":%llu}\n", r, replies,
+	       (unsigned long long) nl_link_reads_total(l),
+	       (unsigned long long) nl_link_requests_total(l));
+	return 0;
+}
+
 static void usage(void)
 {
-	fprintf(stderr, "usage: nl-driver dump | monitor [--quiet] [--no-dump] | exec 'ACTION ARGS'... | features\n");
+	fprintf(stderr, "usage: nl-driver dump | monitor [--quiet] [--no-dump] | exec [--ack-timeout=MS] 'ACTION ARGS'... | lookup NAME | genl-get-family NAME | features\n");
 }
 
 int main(int argc, char **argv)
@@ -491,6 +541,15 @@ int main(int argc, char **argv)
 			}
 		}
 		r = cmd_monitor(l, quiet, dump);
+	} else if (streq(argv[1], "lookup") && argc == 3) {
+		int ifindex = 0;
+
+		r = nl_link_lookup(l, argv[2], &ifindex);
+		printf("lookup {\"rc\":%d,\"ifindex\":%d,\"reads\":%llu}\n", r, ifindex,
+		       (unsigned long long) nl_link_reads_total(l));
+		r = 0;
+	} else if (streq(argv[1], "genl-get-family") && argc == 3) {
+		r = cmd_genl_get_family(l, argv[2]);
 	} else if (streq(argv[1], "exec")) {
 		r = cmd_exec(l, argc - 2, argv + 2);
 	} else {

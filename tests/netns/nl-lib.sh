@@ -94,6 +94,7 @@ for i in sorted(set(drv) & set(ip)):
         "min_mtu": t.get("min_mtu", 0),
         "max_mtu": t.get("max_mtu", 0),
         "has_addresses": has_global(addrs.get(i, [])),
+        "perm_mac": t.get("permaddr"),
     }
     if "UP" in t["flags"]:
         want["carrier"] = "LOWER_UP" in t["flags"]

@@ -196,7 +196,8 @@ START_TEST(test_bad_values)
 	parse_bad("backoff_min_ms = 0\n", "test.conf:1: ", "out of range (1..");
 	parse_bad("backoff_max_ms = abc\n", "test.conf:1: ", "backoff_max_ms");
 	parse_bad("fight_limit = 0\n", "test.conf:1: ", "fight_limit");
-	parse_bad("fight_limit = 1001\n", "test.conf:1: ", "out of range");
+	parse_bad("fight_limit = 33\n", "test.conf:1: ", "out of range (1..32)");
+	parse_bad("name_prefix = eth\n", "test.conf:1: ", "must not start with \"eth\"");
 	parse_bad("fight_window_s = 0\n", "test.conf:1: ", "fight_window_s");
 	parse_bad("fight_window_s = 86401\n", "test.conf:1: ", "fight_window_s");
 	parse_bad("live_rename = maybe\n", "test.conf:1: ", "auto, yes, no");

@@ -187,6 +187,12 @@ END_TEST
 
 START_TEST(test_create_bond_full)
 {
+	/*
+	 * The IFLA_INFO_DATA part is byte for byte what iproute2 6.1 sends for
+	 * `ip link add eth0 … type bond mode active-backup miimon 100 updelay 200
+	 * downdelay 0 primary_reselect always fail_over_mac none num_grat_arp 2
+	 * all_slaves_active 1 peer_notify_delay 100` (checked with strace).
+	 */
 	static const uint8_t want[] = {
 		0xb4, 0, 0, 0, 0x10, 0, 0x05, 0x06, 9, 0, 0, 0, 0, 0, 0, 0, /* REQ|ACK|EXCL|CREATE */
 		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
@@ -276,8 +282,8 @@ START_TEST(test_team_options)
 		0x44, 0, 0, 0, 0x1e, 0, 0x05, 0, 3, 0, 0, 0, 0, 0, 0, 0, /* family 0x1e */
 		1, 1, 0, 0,                                              /* OPTIONS_SET v1 */
 		8, 0, 1, 0, 8, 0, 0, 0,                                  /* TEAM_IFINDEX 8 */
-		40, 0, 2, 0,                                             /* LIST_OPTION */
-		36, 0, 1, 0,                                             /*  ITEM_OPTION */
+		40, 0, 2, 0x80,                                          /* LIST_OPTION (NLA_F_NESTED) */
+		36, 0, 1, 0x80,                                          /*  ITEM_OPTION (NLA_F_NESTED) */
 		15, 0, 1, 0, 'a', 'c', 't', 'i', 'v', 'e', 'p', 'o', 'r', 't', 0, 0,
 		5, 0, 3, 0, 3, 0, 0, 0,                                  /*   TYPE NLA_U32 */
 		8, 0, 4, 0, 4, 0, 0, 0,                                  /*   DATA 4 */
@@ -286,8 +292,8 @@ START_TEST(test_team_options)
 		0x4c, 0, 0, 0, 0x1e, 0, 0x05, 0, 3, 0, 0, 0, 0, 0, 0, 0,
 		1, 1, 0, 0,
 		8, 0, 1, 0, 8, 0, 0, 0,
-		48, 0, 2, 0,
-		44, 0, 1, 0,
+		48, 0, 2, 0x80,
+		44, 0, 1, 0x80,
 		9, 0, 1, 0, 'm', 'o', 'd', 'e', 0, 0, 0, 0,
 		5, 0, 3, 0, 5, 0, 0, 0,                                  /*   TYPE NLA_STRING */
 		17, 0, 4, 0, 'a', 'c', 't', 'i', 'v', 'e', 'b', 'a', 'c', 'k', 'u', 'p', 0, 0, 0, 0,
@@ -324,6 +330,9 @@ START_TEST(test_team_options)
 			 -EINVAL);
 	ck_assert_int_eq(nlbuild_team_set_option(0x1e, 3, 8, "activeport", NLBUILD_TEAM_U32, &port,
 						 4, buf, 40, &len), -ENOBUFS);
+	/* An unknown option type (the kernel's NLA_* numbering has gaps). */
+	ck_assert_int_eq(nlbuild_team_set_option(0x1e, 3, 8, "activeport", (enum nlbuild_team_type) 99,
+						 &port, 4, buf, sizeof(buf), &len), -EINVAL);
 }
 END_TEST
 
