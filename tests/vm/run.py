@@ -333,23 +333,12 @@ def ctl_json(g):
 
 
 def netlink_requests(status):
-    """The daemon's own count of netlink requests (docs/status.schema.json)."""
-    found = []
-
-    def walk(o):
-        if isinstance(o, dict):
-            for k, v in o.items():
-                if isinstance(v, int) and re.fullmatch(r"netlink_requests(_total)?", k):
-                    found.append(v)
-                else:
-                    walk(v)
-        elif isinstance(o, list):
-            for v in o:
-                walk(v)
-    walk(status)
-    if not found:
-        raise Fail("failoverctl status --json has no netlink_requests count")
-    return found[0]
+    """The daemon's own count of write requests to the kernel
+    (docs/status.schema.json: metrics.netlink_requests_total)."""
+    n = status.get("metrics", {}).get("netlink_requests_total")
+    if not isinstance(n, int):
+        raise Fail("failoverctl status --json has no metrics.netlink_requests_total")
+    return n
 
 
 def wait_pair_up(g, backend, timeout):
