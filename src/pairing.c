@@ -152,7 +152,7 @@ struct pair {
 	uint64_t confirm_until;
 	uint64_t confirm_started;
 	uint64_t confirm_obs;     /* n_obs of the target when the result came */
-	uint64_t confirm_dumps;   /* netlink dumps completed when the result came */
+	uint64_t confirm_dumps;   /* netlink dumps started when the result came */
 	int team_active_set;      /* the port we made active (if the adapter cannot report it) */
 
 	/* holds */
@@ -210,7 +210,8 @@ struct pairing {
 	bool nl_syncing, udev_syncing;
 	bool rescan_nl, rescan_udev; /* after FO_OBS_RESCAN: quiet until its dumps ended */
 	uint64_t rescan_until;       /* ... or until then, if a dump never comes */
-	uint64_t nl_dumps_done;
+	uint64_t nl_dump_begins;      /* netlink dumps started */
+	uint64_t nl_dump_complete;    /* the number (nl_dump_begins) of the last one that ended */
 
 	uint64_t next_id;
 	struct request req;
@@ -2259,6 +2260,7 @@ static void on_sync_begin(struct pairing *p, bool udev)
 		p->udev_syncing = true;
 	else {
 		p->nl_syncing = true;
+		p->nl_dump_begins++;
 	}
 }
 
@@ -2309,7 +2311,7 @@ static int on_sync_end(struct pairing *p, bool udev, uint64_t now, struct fo_act
 	} else {
 		p->nl_syncing = false;
 		p->nl_synced = true;
-		p->nl_dumps_done++;
+		p->nl_dump_complete = p->nl_dump_begins;
 	}
 	if (p->started)
 		emit_event(p, ret, FO_EV_RESYNC, 0, false,
@@ -2539,8 +2541,8 @@ static int confirm_check(struct pairing *p, struct pair *pr, uint64_t now)
 	}
 	if (now < pr->confirm_until)
 		return 0;
-	if (p->nl_dumps_done != pr->confirm_dumps) {
-		/* a full dump since the result did not show it: the dump is the truth */
+	if (p->nl_dump_complete > pr->confirm_dumps) {
+		/* a full dump that started after the result did not show it: it is the truth */
 		pr->confirming = false;
 		return 0;
 	}
@@ -2620,7 +2622,7 @@ static int on_result(struct pairing *p, const struct fo_obs *o, uint64_t now,
 		pr->confirm_until = now + FO_CONFIRM_TIMEOUT_USEC;
 		pr->confirm_started = now;
 		pr->confirm_obs = n ? n->n_obs : 0;
-		pr->confirm_dumps = p->nl_dumps_done;
+		pr->confirm_dumps = p->nl_dump_begins;
 		if (rq.has_undo) {
 			struct undo u = rq.undo;
 
