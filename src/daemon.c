@@ -90,6 +90,7 @@ struct daemon {
 	bool metrics_dirty;
 	char status_last[128];       /* last STATUS= sent */
 	struct log_ratelimit rl;
+	struct log_ratelimit resync_rl; /* resyncs come in bursts under event storms */
 
 	/* --dry-run simulation */
 	struct dryrun *dry;
@@ -215,6 +216,7 @@ static int event_level(const struct fo_action *a)
 	case FO_EV_ADOPTED:
 		return LOG_INFO;
 	case FO_EV_PRIMARY_LOST:
+	case FO_EV_STANDBY_LOST:
 	case FO_EV_STAND_DOWN:
 	case FO_EV_CONFLICT_CLEARED:
 	case FO_EV_RESYNC:
@@ -222,7 +224,6 @@ static int event_level(const struct fo_action *a)
 	case FO_EV_CONFLICT:
 	case FO_EV_REFUSED:
 	case FO_EV_ROLLBACK:
-	case FO_EV_STANDBY_LOST:
 	case FO_EV_AGGREGATE_LOST:
 		return LOG_WARNING;
 	case FO_EV_ACTION_FAILED:
@@ -278,7 +279,14 @@ static void daemon_event(struct daemon *d, const struct fo_action *a)
 		       text_sanitize(a->text, text, sizeof(text)));
 		return;
 	}
-	/* The engine's text already starts with the ifname; metrics count even suppressed lines. */
+	/*
+	 * The engine's text already starts with the ifname; metrics count even
+	 * suppressed lines.  A storm of lost events means one resync after
+	 * another: resyncs_total counts them, the log says it at most twice
+	 * a minute (reliability-anchors L.10 X2, tests/netns/test-rel-storm).
+	 */
+	if (a->event == FO_EV_RESYNC && !log_ratelimit_ok(&d->resync_rl, loop_now_usec()))
+		return;
 	if (!log_ratelimit_ok(&d->rl, loop_now_usec()))
 		return;
 	(void) text_sanitize(a->text, text, sizeof(text));
@@ -611,6 +619,7 @@ static int daemon_snapshot(struct daemon *d, struct snapshot_buf *b)
 	b->s.resyncs_total = d->resyncs_total;
 	b->s.observations_total = d->observations_total;
 	b->s.actions_total = d->actions_total;
+	b->s.engine_events_dropped = pairing_events_dropped(d->engine);
 	memcpy(b->s.events_total, d->events_total, sizeof(b->s.events_total));
 	return 0;
 }
@@ -698,7 +707,13 @@ static void daemon_post(struct loop *l, void *userdata)
 	if (!drained && daemon_synced(d))
 		/* More work: come back after one non-blocking look at the fds. */
 		loop_mark_dirty(l);
-	if (drained && daemon_synced(d))
+	/*
+	 * Applied = nothing queued and no request outstanding (the engine
+	 * confirms each step by observation).  In observe mode requests are
+	 * never answered, so "nothing queued" is all there is.
+	 */
+	if (drained && daemon_synced(d) &&
+	    (d->opt.mode != SNAPSHOT_MODE_NORMAL || !pairing_busy(d->engine)))
 		daemon_notify(d, true);
 	daemon_write_metrics(d);
 }
@@ -765,7 +780,11 @@ static int daemon_reload(struct daemon *d, char *err, size_t errlen)
 	}
 	r = pairing_set_config(d->engine, &c.engine);
 	if (r < 0) {
-		(void) snprintf(err, errlen, "the engine refused the configuration: %s", strerror(-r));
+		const char *why = NULL;
+
+		(void) pairing_config_check(&c.engine, &why);
+		(void) snprintf(err, errlen, "%s: the engine refused the configuration: %s",
+				d->opt.config_file, why ? why : strerror(-r));
 		log_err("reload: %s; keeping the old configuration", err);
 		if (d->ctl)
 			(void) ctl_server_set_group(d->ctl, d->cfg.control_group);
@@ -774,13 +793,17 @@ static int daemon_reload(struct daemon *d, char *err, size_t errlen)
 	if (d->udev)
 		udev_watch_set_bridge_cap_type(d->udev, c.engine.bridge_cap_type);
 	if (!streq(c.metrics_file, d->cfg.metrics_file)) {
+		/* The old textfile would go stale and be collected for ever: it was ours, remove it. */
+		if (d->metrics_last && d->cfg.metrics_file[0])
+			(void) unlink(d->cfg.metrics_file);
 		free(d->metrics_last);
 		d->metrics_last = NULL;
 	}
 	d->cfg = c;
 	daemon_apply_log_level(d);
+	/* Now, not in the post hook: when "reload: done" is printed the textfile is in place. */
 	d->metrics_dirty = true;
-	loop_mark_dirty(d->loop);
+	daemon_write_metrics(d);
 	log_info("reloaded %s", d->opt.config_file);
 	return 0;
 }
@@ -890,11 +913,16 @@ static json_t *on_control(const struct ctl_request *req, const struct ctl_peer *
 			return NULL;
 		}
 		return o;
-	case CTL_VERB_RESCAN:
+	case CTL_VERB_RESCAN: {
+		struct fo_obs rescan = { .type = FO_OBS_RESCAN };
+
 		log_info("rescan requested by pid %d", (int) peer->pid);
+		/* The engine forgets refusals, back-off and fight holds, then sees everything anew. */
+		daemon_feed(d, &rescan);
 		if (daemon_sync(d) < 0)
 			return ctl_reply_error(CTL_CODE_FAILED, "rescan failed, see the daemon's log");
 		return ctl_reply_ok();
+	}
 	case CTL_VERB_RELOAD:
 		log_info("reload requested by pid %d", (int) peer->pid);
 		if (daemon_reload(d, err, sizeof(err)) < 0)
@@ -982,6 +1010,7 @@ int daemon_run(const struct daemon_options *o)
 	struct daemon d = {
 		.opt = *o,
 		.rl = LOG_RATELIMIT_INIT(DAEMON_LOG_INTERVAL_USEC, DAEMON_LOG_BURST),
+		.resync_rl = LOG_RATELIMIT_INIT(60 * FO_USEC_PER_SEC, 2),
 	};
 	int r, rc = 1;
 
@@ -998,7 +1027,12 @@ int daemon_run(const struct daemon_options *o)
 	}
 	d.engine = pairing_new(&d.cfg.engine);
 	if (!d.engine) {
-		log_err("cannot create the pairing engine: out of memory");
+		const char *why = NULL;
+
+		if (pairing_config_check(&d.cfg.engine, &why) < 0)
+			log_err("%s: the engine refused the configuration: %s", d.opt.config_file, why);
+		else
+			log_err("cannot create the pairing engine: out of memory");
 		goto done;
 	}
 

@@ -80,6 +80,7 @@ struct nl_link {
 	bool resync_pending;       /* events were lost and no dump has succeeded since */
 	struct log_ratelimit forged_rl;
 	struct log_ratelimit bad_rl;
+	struct log_ratelimit lost_rl;  /* "events lost" and "giving up": storms repeat them */
 	char last_error[FO_TEXT_LEN];
 
 #ifdef FAILOVERD_FAULT_INJECTION
@@ -418,6 +419,8 @@ int nl_link_new(struct nl_link **ret)
 	l->ack_timeout_ms = ACK_TIMEOUT_MS;
 	l->forged_rl = (struct log_ratelimit) LOG_RATELIMIT_INIT(10 * FO_USEC_PER_SEC, 5);
 	l->bad_rl = (struct log_ratelimit) LOG_RATELIMIT_INIT(10 * FO_USEC_PER_SEC, 5);
+	/* One loss per minute is news; the rest are counted in resyncs_total. */
+	l->lost_rl = (struct log_ratelimit) LOG_RATELIMIT_INIT(60 * FO_USEC_PER_SEC, 2);
 	/* Asked for explicitly: shown at info level; otherwise only when debugging anyway. */
 	if (dbg && streq(dbg, "1"))
 		l->debug_level = LOG_INFO;
@@ -799,8 +802,9 @@ int nl_link_dump(struct nl_link *l, fo_obs_cb cb, void *userdata)
 		r = dump_once(l, &c);
 		if (r != -EINTR)
 			break;
-		log_info("netlink: dump interrupted by a concurrent change (try %u of %d), retrying",
-			 try, DUMP_TRIES);
+		/* Normal under churn: only the final "giving up" is worth a warning. */
+		log_debug("netlink: dump interrupted by a concurrent change (try %u of %d), retrying",
+			  try, DUMP_TRIES);
 		/*
 		 * Back off a little, with jitter, so a burst of changes (a storm
 		 * of hotplug events) can settle instead of interrupting every
@@ -813,9 +817,12 @@ int nl_link_dump(struct nl_link *l, fo_obs_cb cb, void *userdata)
 			(void) nanosleep(&ts, NULL);
 		}
 	}
-	if (r == -EINTR)
-		r = log_warning_errno(-EAGAIN, "netlink: dump interrupted %d times in a row, giving up for now",
-				      DUMP_TRIES);
+	if (r == -EINTR) {
+		r = -EAGAIN;
+		if (log_ratelimit_ok(&l->lost_rl, now_usec()))
+			log_warning("netlink: dump interrupted %d times in a row, giving up for now",
+				    DUMP_TRIES);
+	}
 	if (r < 0)
 		goto out;
 
@@ -961,7 +968,7 @@ int nl_link_dispatch(struct nl_link *l, fo_obs_cb cb, void *userdata)
 			break;
 		if (n == -ENOBUFS || n == -EMSGSIZE) {
 			/* Events were lost: what is still queued is superseded by the dump below. */
-			if (!lost)
+			if (!lost && log_ratelimit_ok(&l->lost_rl, now_usec()))
 				log_warning_errno((int) n, "netlink monitor: events lost (%m), resynchronizing");
 			lost = true;
 			continue;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "attr_parse.h"
 #include "pci_cap_reader.h"
 #include "util.h"
 
@@ -111,8 +112,7 @@ int pcicap_read_function(const char *syspath, enum pcicap_kind kind, uint8_t bri
 	struct pcicap_result res;
 	char vendor_attr[16];
 	size_t n = 0, vn;
-	unsigned long vendor;
-	char *end;
+	uint16_t vendor;
 	int r;
 
 	if (!syspath || !ret || kind < 0 || kind >= PCICAP_KIND_MAX)
@@ -149,9 +149,7 @@ int pcicap_read_function(const char *syspath, enum pcicap_kind kind, uint8_t bri
 	}
 	vendor_attr[vn] = '\0';
 	vendor_attr[strcspn(vendor_attr, "\n")] = '\0';
-	errno = 0;
-	vendor = strtoul(vendor_attr, &end, 16);
-	if (errno != 0 || end == vendor_attr || vendor != (unsigned long) (buf[0] | buf[1] << 8)) {
+	if (attr_parse_pci_id(vendor_attr, &vendor) < 0 || vendor != (buf[0] | buf[1] << 8)) {
 		pcicap_result_set(ret, PCICAP_IO_ERROR,
 				  "config changed while read (vendor attribute %.8s, config 0x%04x)",
 				  vendor_attr, buf[0] | buf[1] << 8);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attr_parse.h"
 #include "log.h"
 #include "pci_cap_reader.h"
 #include "udev_watch-private.h"
@@ -124,18 +125,12 @@ void udev_watch_set_bridge_cap_type(struct udev_watch *w, uint8_t bridge_cap_typ
 		w->bridge_cap_type = bridge_cap_type;
 }
 
+/* The ifindex property/attribute, or -EINVAL if absent or malformed. */
 static int parse_ifindex(const char *s)
 {
-	char *end;
-	long v;
+	int ifindex;
 
-	if (!s || !*s)
-		return -EINVAL;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v <= 0 || v > INT_MAX)
-		return -EINVAL;
-	return (int) v;
+	return attr_parse_ifindex(s, &ifindex) < 0 ? -EINVAL : ifindex;
 }
 
 /* The ifindex from the event (IFINDEX) or, failing that, from sysfs. */
@@ -194,8 +189,8 @@ int udev_watch_read_device(struct udev_device *dev, uint8_t bridge_cap_type,
 	 */
 	parent = udev_device_get_parent(dev);
 	if (nd.is_virtio && parent &&
-	    pcicap_read_attr(udev_device_get_syspath(parent), "features", buf, sizeof(buf)) > 62)
-		info.standby_feature = buf[62] == '1';
+	    pcicap_read_attr(udev_device_get_syspath(parent), "features", buf, sizeof(buf)) > 0)
+		(void) attr_parse_feature_bit(buf, 62, &info.standby_feature);
 
 	*ret = info;
 	return 0;

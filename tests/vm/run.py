@@ -119,6 +119,8 @@ class Group:
         if vm.alive():
             for title, cmd in (("failoverd's log", "journalctl -b -u failoverd --no-pager "
                                 "-o short-monotonic | tail -n 80"),
+                               ("failoverctl status", "cat /etc/fo-test-installed; "
+                                "timeout 10 failoverctl status"),
                                ("guest links", "ip -d -br link; ip -br addr; "
                                 "grep -H . /sys/class/net/*/bonding/{slaves,primary,active_slave} "
                                 "2>/dev/null")):
