@@ -63,6 +63,7 @@ struct daemon {
 	struct loop *loop;
 	struct loop_timer *engine_timer;
 	struct loop_timer *ready_timer;  /* the READY=1 deadline; disarmed once ready */
+	struct loop_timer *resync_timer; /* retries a netlink resync that failed */
 	struct ctl_server *ctl;
 	struct udev_watch *udev;
 	struct nl_link *nl;
@@ -814,6 +815,12 @@ static int daemon_sync(struct daemon *d)
 {
 	int r;
 
+	/*
+	 * Whatever the monitors already hold is older than the dump: feed it
+	 * first, or a stale event would be taken as news after the snapshot.
+	 */
+	(void) udev_watch_dispatch(d->udev, daemon_obs, d);
+	(void) nl_link_dispatch(d->nl, daemon_obs, d);
 	r = udev_watch_enumerate(d->udev, daemon_obs, d);
 	if (r < 0)
 		return log_err_errno(r, "udev enumeration failed: %m");
@@ -847,12 +854,40 @@ static int on_udev(struct loop *l, int fd, uint32_t revents, void *userdata)
 	return r < 0 ? dispatch_failed(d, "udev monitor", r) : 0;
 }
 
+/*
+ * A resync that failed (out of memory, a dump interrupted too often) stays
+ * pending in nl_link; without a timer it would only be retried at the next
+ * link event, which on a quiet guest may never come.
+ */
+#define DAEMON_RESYNC_RETRY_USEC (1 * FO_USEC_PER_SEC)
+
+static void daemon_arm_resync(struct daemon *d)
+{
+	if (d->resync_timer && nl_link_resync_pending(d->nl) &&
+	    loop_timer_get(d->resync_timer) == FO_TIME_NEVER)
+		loop_timer_set(d->resync_timer, loop_now_usec() + DAEMON_RESYNC_RETRY_USEC);
+}
+
 static int on_netlink(struct loop *l, int fd, uint32_t revents, void *userdata)
 {
 	struct daemon *d = userdata;
 	int r = nl_link_dispatch(d->nl, daemon_obs, d);
 
+	daemon_arm_resync(d);
 	return r < 0 ? dispatch_failed(d, "rtnetlink monitor", r) : 0;
+}
+
+static int on_resync_timer(struct loop *l, uint64_t now_usec, void *userdata)
+{
+	struct daemon *d = userdata;
+	int r;
+
+	loop_timer_set(d->resync_timer, FO_TIME_NEVER);
+	r = nl_link_dump(d->nl, daemon_obs, d);
+	if (r < 0)
+		(void) dispatch_failed(d, "rtnetlink resync", r);
+	daemon_arm_resync(d);
+	return 0;
 }
 
 static int on_engine_timer(struct loop *l, uint64_t now_usec, void *userdata)
@@ -1059,6 +1094,8 @@ int daemon_run(const struct daemon_options *o)
 		r = loop_add_timer(d.loop, "engine", on_engine_timer, &d, &d.engine_timer);
 		if (r >= 0)
 			r = loop_add_timer(d.loop, "ready", on_ready_timeout, &d, &d.ready_timer);
+		if (r >= 0)
+			r = loop_add_timer(d.loop, "resync", on_resync_timer, &d, &d.resync_timer);
 		if (r < 0) {
 			log_err_errno(r, "cannot create timers: %m");
 			goto done;
