@@ -75,6 +75,12 @@ struct daemon {
 	uint64_t batch_seq;
 
 	bool udev_synced, nl_synced; /* initial enumeration / dump finished */
+	/*
+	 * ifindexes udev has told us about (or that we probed): with live
+	 * rename, a link rtnetlink announces first is read from sysfs at once.
+	 */
+	int *udev_known;
+	size_t n_udev_known;
 	bool ready;
 	unsigned startup_syncs;      /* SYNC_BEGINs that belong to the initial syncs */
 
@@ -409,6 +415,59 @@ static void daemon_obs_simulated(const struct fo_obs *obs, void *userdata)
 	daemon_feed(userdata, obs);
 }
 
+static ssize_t udev_known_find(const struct daemon *d, int ifindex)
+{
+	for (size_t i = 0; i < d->n_udev_known; i++)
+		if (d->udev_known[i] == ifindex)
+			return (ssize_t) i;
+	return -1;
+}
+
+static int udev_known_add(struct daemon *d, int ifindex)
+{
+	int *k;
+
+	if (udev_known_find(d, ifindex) >= 0)
+		return 0;
+	k = realloc(d->udev_known, (d->n_udev_known + 1) * sizeof(*k));
+	if (!k)
+		return -ENOMEM;
+	d->udev_known = k;
+	d->udev_known[d->n_udev_known++] = ifindex;
+	return 1;
+}
+
+static void udev_known_drop(struct daemon *d, int ifindex)
+{
+	ssize_t i = udev_known_find(d, ifindex);
+
+	if (i >= 0)
+		d->udev_known[i] = d->udev_known[--d->n_udev_known];
+}
+
+static void daemon_obs(const struct fo_obs *obs, void *userdata);
+
+/*
+ * Kernels that rename UP netdevs (>= 6.2) let us take a new VF as soon as
+ * rtnetlink announces it, before udev has renamed it (udev's rename still
+ * succeeds afterwards): read its device from sysfs now.  The engine acts
+ * on an uninitialized device only for a primary, and only with
+ * live_rename; everything else still waits for udev.
+ */
+static void daemon_probe_new_link(struct daemon *d, int ifindex)
+{
+	int r;
+
+	if (!d->cfg.engine.live_rename || d->dry || !d->udev_synced || !d->udev)
+		return;
+	r = udev_known_add(d, ifindex);
+	if (r <= 0)
+		return;
+	r = udev_watch_probe(d->udev, ifindex, daemon_obs, d);
+	if (r < 0 && r != -ENODEV && r != -ENOENT)
+		log_debug_errno(r, "ifindex %d: reading the new link from sysfs failed: %m", ifindex);
+}
+
 static void daemon_obs(const struct fo_obs *obs, void *userdata)
 {
 	struct daemon *d = userdata;
@@ -427,10 +486,15 @@ static void daemon_obs(const struct fo_obs *obs, void *userdata)
 		else
 			d->nl_synced = true;
 		break;
-	case FO_OBS_LINK:
-	case FO_OBS_LINK_GONE:
 	case FO_OBS_DEVICE:
+		if (udev_known_add(d, obs->device.ifindex) < 0)
+			log_warning("out of memory tracking udev devices, ignoring");
+		break;
+	case FO_OBS_LINK_GONE:
 	case FO_OBS_DEVICE_GONE:
+		udev_known_drop(d, obs->ifindex);
+		break;
+	case FO_OBS_LINK:
 	case FO_OBS_RESULT:
 	case FO_OBS_TICK:
 	case FO_OBS_RESCAN:
@@ -439,6 +503,8 @@ static void daemon_obs(const struct fo_obs *obs, void *userdata)
 		break;
 	}
 	daemon_feed(d, obs);
+	if (obs->type == FO_OBS_LINK)
+		daemon_probe_new_link(d, obs->link.ifindex);
 }
 
 static void feed_result(struct daemon *d, uint64_t id, int error, int new_ifindex)
@@ -1036,6 +1102,7 @@ static void daemon_done(struct daemon *d)
 	free(d->acts);
 	free(d->queue);
 	free(d->hist);
+	free(d->udev_known);
 	free(d->metrics_last);
 }
 
