@@ -11,6 +11,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "attr_parse.h"
 #include "conffile.h"
 #include "util.h"
 
@@ -74,8 +75,12 @@ static int config_fail(struct config_parser *p, const char *fmt, ...)
 	va_start(ap, fmt);
 	(void) vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
-	(void) snprintf(p->err->text, sizeof(p->err->text), "%s:%u: %s", p->filename, p->line,
-			reason);
+	/* Line 0: a rule about the file as a whole with no line to blame. */
+	if (p->line)
+		(void) snprintf(p->err->text, sizeof(p->err->text), "%s:%u: %s", p->filename,
+				p->line, reason);
+	else
+		(void) snprintf(p->err->text, sizeof(p->err->text), "%s: %s", p->filename, reason);
 	return -EINVAL;
 }
 
@@ -103,33 +108,6 @@ static int pick(const char *v, const char *const *names, size_t n)
 		if (streq(v, names[i]))
 			return (int) i;
 	return -1;
-}
-
-static int parse_mac(const char *v, uint8_t mac[FO_MAC_LEN])
-{
-	uint8_t m[FO_MAC_LEN];
-
-	if (strlen(v) != 17)
-		return -EINVAL;
-	for (size_t i = 0; i < FO_MAC_LEN; i++) {
-		unsigned hi, lo;
-		const char *c = v + i * 3;
-		char h = c[0], l = c[1];
-
-		if (i < FO_MAC_LEN - 1 && c[2] != ':')
-			return -EINVAL;
-#define HEX(ch) ((ch) >= '0' && (ch) <= '9' ? (unsigned) ((ch) - '0') : \
-		 (ch) >= 'a' && (ch) <= 'f' ? (unsigned) ((ch) - 'a' + 10) : \
-		 (ch) >= 'A' && (ch) <= 'F' ? (unsigned) ((ch) - 'A' + 10) : 16U)
-		hi = HEX(h);
-		lo = HEX(l);
-#undef HEX
-		if (hi > 15 || lo > 15)
-			return -EINVAL;
-		m[i] = (uint8_t) (hi << 4 | lo);
-	}
-	memcpy(mac, m, FO_MAC_LEN);
-	return 0;
 }
 
 /* The kernel's dev_valid_name() rules, plus a short enough prefix for "<prefix><index>". */
@@ -317,7 +295,7 @@ static int config_set(struct config_parser *p, enum config_key k, const char *v)
 	case K_MAC: {
 		uint8_t mac[FO_MAC_LEN];
 
-		if (parse_mac(v, mac) < 0)
+		if (attr_parse_mac(v, mac) < 0)
 			return config_fail(p, "mac: '%s' is not a MAC address like 52:54:00:12:34:56", v);
 		if (mac[0] & 1)
 			return config_fail(p, "mac: %s is a multicast address, not a NIC's", v);
@@ -521,10 +499,32 @@ static int config_line(struct config_parser *p, char *s, size_t n)
 	return config_set(p, (enum config_key) k, val);
 }
 
+/* The line of the key an engine reason talks about ("backoff_min must be ..."), 0 if none. */
+static unsigned config_blame(const struct config_parser *p, const char *why)
+{
+	for (size_t k = 0; k < K_MAX; k++) {
+		char stem[32];
+		size_t n;
+
+		if (!p->seen[k])
+			continue;
+		strscpy(stem, sizeof(stem), key_names[k]);
+		n = strlen(stem);
+		if (n > 3 && streq(stem + n - 3, "_ms"))
+			stem[n - 3] = '\0';
+		else if (n > 2 && streq(stem + n - 2, "_s"))
+			stem[n - 2] = '\0';
+		if (strstr(why, stem))
+			return p->seen[k];
+	}
+	return 0;
+}
+
 /* Rules that involve more than one key, checked after the whole file. */
 static int config_check(struct config_parser *p)
 {
 	struct fo_config *e = &p->cfg.engine;
+	const char *why = NULL;
 
 	if (e->mac_pairing == FO_MAC_PAIRING_LIST && e->n_mac_list == 0) {
 		p->line = p->pair_by_mac_line;
@@ -550,6 +550,12 @@ static int config_check(struct config_parser *p)
 		p->line = p->downdelay_line ? p->downdelay_line : p->miimon_line;
 		return config_fail(p, "bond_downdelay (%d) is not a multiple of bond_miimon (%d)",
 				   e->bond.downdelay, e->bond.miimon);
+	}
+	/* Last, the engine's own rules, so the daemon never starts with a config it rejects. */
+	if (pairing_config_check(e, &why) < 0) {
+		why = why ? why : "rejected by the pairing engine";
+		p->line = config_blame(p, why);
+		return config_fail(p, "%s", why);
 	}
 	return 0;
 }

@@ -63,6 +63,7 @@ struct daemon {
 	struct loop *loop;
 	struct loop_timer *engine_timer;
 	struct loop_timer *ready_timer;  /* the READY=1 deadline; disarmed once ready */
+	struct loop_timer *resync_timer; /* retries a netlink resync that failed */
 	struct ctl_server *ctl;
 	struct udev_watch *udev;
 	struct nl_link *nl;
@@ -74,6 +75,12 @@ struct daemon {
 	uint64_t batch_seq;
 
 	bool udev_synced, nl_synced; /* initial enumeration / dump finished */
+	/*
+	 * ifindexes udev has told us about (or that we probed): with live
+	 * rename, a link rtnetlink announces first is read from sysfs at once.
+	 */
+	int *udev_known;
+	size_t n_udev_known;
 	bool ready;
 	unsigned startup_syncs;      /* SYNC_BEGINs that belong to the initial syncs */
 
@@ -216,6 +223,7 @@ static int event_level(const struct fo_action *a)
 	case FO_EV_ADOPTED:
 		return LOG_INFO;
 	case FO_EV_PRIMARY_LOST:
+	case FO_EV_STANDBY_LOST:
 	case FO_EV_STAND_DOWN:
 	case FO_EV_CONFLICT_CLEARED:
 	case FO_EV_RESYNC:
@@ -223,7 +231,6 @@ static int event_level(const struct fo_action *a)
 	case FO_EV_CONFLICT:
 	case FO_EV_REFUSED:
 	case FO_EV_ROLLBACK:
-	case FO_EV_STANDBY_LOST:
 	case FO_EV_AGGREGATE_LOST:
 		return LOG_WARNING;
 	case FO_EV_ACTION_FAILED:
@@ -408,6 +415,59 @@ static void daemon_obs_simulated(const struct fo_obs *obs, void *userdata)
 	daemon_feed(userdata, obs);
 }
 
+static ssize_t udev_known_find(const struct daemon *d, int ifindex)
+{
+	for (size_t i = 0; i < d->n_udev_known; i++)
+		if (d->udev_known[i] == ifindex)
+			return (ssize_t) i;
+	return -1;
+}
+
+static int udev_known_add(struct daemon *d, int ifindex)
+{
+	int *k;
+
+	if (udev_known_find(d, ifindex) >= 0)
+		return 0;
+	k = realloc(d->udev_known, (d->n_udev_known + 1) * sizeof(*k));
+	if (!k)
+		return -ENOMEM;
+	d->udev_known = k;
+	d->udev_known[d->n_udev_known++] = ifindex;
+	return 1;
+}
+
+static void udev_known_drop(struct daemon *d, int ifindex)
+{
+	ssize_t i = udev_known_find(d, ifindex);
+
+	if (i >= 0)
+		d->udev_known[i] = d->udev_known[--d->n_udev_known];
+}
+
+static void daemon_obs(const struct fo_obs *obs, void *userdata);
+
+/*
+ * Kernels that rename UP netdevs (>= 6.2) let us take a new VF as soon as
+ * rtnetlink announces it, before udev has renamed it (udev's rename still
+ * succeeds afterwards): read its device from sysfs now.  The engine acts
+ * on an uninitialized device only for a primary, and only with
+ * live_rename; everything else still waits for udev.
+ */
+static void daemon_probe_new_link(struct daemon *d, int ifindex)
+{
+	int r;
+
+	if (!d->cfg.engine.live_rename || d->dry || !d->udev_synced || !d->udev)
+		return;
+	r = udev_known_add(d, ifindex);
+	if (r <= 0)
+		return;
+	r = udev_watch_probe(d->udev, ifindex, daemon_obs, d);
+	if (r < 0 && r != -ENODEV && r != -ENOENT)
+		log_debug_errno(r, "ifindex %d: reading the new link from sysfs failed: %m", ifindex);
+}
+
 static void daemon_obs(const struct fo_obs *obs, void *userdata)
 {
 	struct daemon *d = userdata;
@@ -426,10 +486,15 @@ static void daemon_obs(const struct fo_obs *obs, void *userdata)
 		else
 			d->nl_synced = true;
 		break;
-	case FO_OBS_LINK:
-	case FO_OBS_LINK_GONE:
 	case FO_OBS_DEVICE:
+		if (udev_known_add(d, obs->device.ifindex) < 0)
+			log_warning("out of memory tracking udev devices, ignoring");
+		break;
+	case FO_OBS_LINK_GONE:
 	case FO_OBS_DEVICE_GONE:
+		udev_known_drop(d, obs->ifindex);
+		break;
+	case FO_OBS_LINK:
 	case FO_OBS_RESULT:
 	case FO_OBS_TICK:
 	case FO_OBS_RESCAN:
@@ -438,6 +503,8 @@ static void daemon_obs(const struct fo_obs *obs, void *userdata)
 		break;
 	}
 	daemon_feed(d, obs);
+	if (obs->type == FO_OBS_LINK)
+		daemon_probe_new_link(d, obs->link.ifindex);
 }
 
 static void feed_result(struct daemon *d, uint64_t id, int error, int new_ifindex)
@@ -619,6 +686,7 @@ static int daemon_snapshot(struct daemon *d, struct snapshot_buf *b)
 	b->s.resyncs_total = d->resyncs_total;
 	b->s.observations_total = d->observations_total;
 	b->s.actions_total = d->actions_total;
+	b->s.engine_events_dropped = pairing_events_dropped(d->engine);
 	memcpy(b->s.events_total, d->events_total, sizeof(b->s.events_total));
 	return 0;
 }
@@ -706,7 +774,13 @@ static void daemon_post(struct loop *l, void *userdata)
 	if (!drained && daemon_synced(d))
 		/* More work: come back after one non-blocking look at the fds. */
 		loop_mark_dirty(l);
-	if (drained && daemon_synced(d))
+	/*
+	 * Applied = nothing queued and no request outstanding (the engine
+	 * confirms each step by observation).  In observe mode requests are
+	 * never answered, so "nothing queued" is all there is.
+	 */
+	if (drained && daemon_synced(d) &&
+	    (d->opt.mode != SNAPSHOT_MODE_NORMAL || !pairing_busy(d->engine)))
 		daemon_notify(d, true);
 	daemon_write_metrics(d);
 }
@@ -773,7 +847,11 @@ static int daemon_reload(struct daemon *d, char *err, size_t errlen)
 	}
 	r = pairing_set_config(d->engine, &c.engine);
 	if (r < 0) {
-		(void) snprintf(err, errlen, "the engine refused the configuration: %s", strerror(-r));
+		const char *why = NULL;
+
+		(void) pairing_config_check(&c.engine, &why);
+		(void) snprintf(err, errlen, "%s: the engine refused the configuration: %s",
+				d->opt.config_file, why ? why : strerror(-r));
 		log_err("reload: %s; keeping the old configuration", err);
 		if (d->ctl)
 			(void) ctl_server_set_group(d->ctl, d->cfg.control_group);
@@ -782,13 +860,17 @@ static int daemon_reload(struct daemon *d, char *err, size_t errlen)
 	if (d->udev)
 		udev_watch_set_bridge_cap_type(d->udev, c.engine.bridge_cap_type);
 	if (!streq(c.metrics_file, d->cfg.metrics_file)) {
+		/* The old textfile would go stale and be collected for ever: it was ours, remove it. */
+		if (d->metrics_last && d->cfg.metrics_file[0])
+			(void) unlink(d->cfg.metrics_file);
 		free(d->metrics_last);
 		d->metrics_last = NULL;
 	}
 	d->cfg = c;
 	daemon_apply_log_level(d);
+	/* Now, not in the post hook: when "reload: done" is printed the textfile is in place. */
 	d->metrics_dirty = true;
-	loop_mark_dirty(d->loop);
+	daemon_write_metrics(d);
 	log_info("reloaded %s", d->opt.config_file);
 	return 0;
 }
@@ -799,6 +881,12 @@ static int daemon_sync(struct daemon *d)
 {
 	int r;
 
+	/*
+	 * Whatever the monitors already hold is older than the dump: feed it
+	 * first, or a stale event would be taken as news after the snapshot.
+	 */
+	(void) udev_watch_dispatch(d->udev, daemon_obs, d);
+	(void) nl_link_dispatch(d->nl, daemon_obs, d);
 	r = udev_watch_enumerate(d->udev, daemon_obs, d);
 	if (r < 0)
 		return log_err_errno(r, "udev enumeration failed: %m");
@@ -832,12 +920,40 @@ static int on_udev(struct loop *l, int fd, uint32_t revents, void *userdata)
 	return r < 0 ? dispatch_failed(d, "udev monitor", r) : 0;
 }
 
+/*
+ * A resync that failed (out of memory, a dump interrupted too often) stays
+ * pending in nl_link; without a timer it would only be retried at the next
+ * link event, which on a quiet guest may never come.
+ */
+#define DAEMON_RESYNC_RETRY_USEC (1 * FO_USEC_PER_SEC)
+
+static void daemon_arm_resync(struct daemon *d)
+{
+	if (d->resync_timer && nl_link_resync_pending(d->nl) &&
+	    loop_timer_get(d->resync_timer) == FO_TIME_NEVER)
+		loop_timer_set(d->resync_timer, loop_now_usec() + DAEMON_RESYNC_RETRY_USEC);
+}
+
 static int on_netlink(struct loop *l, int fd, uint32_t revents, void *userdata)
 {
 	struct daemon *d = userdata;
 	int r = nl_link_dispatch(d->nl, daemon_obs, d);
 
+	daemon_arm_resync(d);
 	return r < 0 ? dispatch_failed(d, "rtnetlink monitor", r) : 0;
+}
+
+static int on_resync_timer(struct loop *l, uint64_t now_usec, void *userdata)
+{
+	struct daemon *d = userdata;
+	int r;
+
+	loop_timer_set(d->resync_timer, FO_TIME_NEVER);
+	r = nl_link_dump(d->nl, daemon_obs, d);
+	if (r < 0)
+		(void) dispatch_failed(d, "rtnetlink resync", r);
+	daemon_arm_resync(d);
+	return 0;
 }
 
 static int on_engine_timer(struct loop *l, uint64_t now_usec, void *userdata)
@@ -898,11 +1014,16 @@ static json_t *on_control(const struct ctl_request *req, const struct ctl_peer *
 			return NULL;
 		}
 		return o;
-	case CTL_VERB_RESCAN:
+	case CTL_VERB_RESCAN: {
+		struct fo_obs rescan = { .type = FO_OBS_RESCAN };
+
 		log_info("rescan requested by pid %d", (int) peer->pid);
+		/* The engine forgets refusals, back-off and fight holds, then sees everything anew. */
+		daemon_feed(d, &rescan);
 		if (daemon_sync(d) < 0)
 			return ctl_reply_error(CTL_CODE_FAILED, "rescan failed, see the daemon's log");
 		return ctl_reply_ok();
+	}
 	case CTL_VERB_RELOAD:
 		log_info("reload requested by pid %d", (int) peer->pid);
 		if (daemon_reload(d, err, sizeof(err)) < 0)
@@ -981,6 +1102,7 @@ static void daemon_done(struct daemon *d)
 	free(d->acts);
 	free(d->queue);
 	free(d->hist);
+	free(d->udev_known);
 	free(d->metrics_last);
 }
 
@@ -1007,7 +1129,12 @@ int daemon_run(const struct daemon_options *o)
 	}
 	d.engine = pairing_new(&d.cfg.engine);
 	if (!d.engine) {
-		log_err("cannot create the pairing engine: out of memory");
+		const char *why = NULL;
+
+		if (pairing_config_check(&d.cfg.engine, &why) < 0)
+			log_err("%s: the engine refused the configuration: %s", d.opt.config_file, why);
+		else
+			log_err("cannot create the pairing engine: out of memory");
 		goto done;
 	}
 
@@ -1034,6 +1161,8 @@ int daemon_run(const struct daemon_options *o)
 		r = loop_add_timer(d.loop, "engine", on_engine_timer, &d, &d.engine_timer);
 		if (r >= 0)
 			r = loop_add_timer(d.loop, "ready", on_ready_timeout, &d, &d.ready_timer);
+		if (r >= 0)
+			r = loop_add_timer(d.loop, "resync", on_resync_timer, &d, &d.resync_timer);
 		if (r < 0) {
 			log_err_errno(r, "cannot create timers: %m");
 			goto done;

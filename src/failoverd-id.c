@@ -38,113 +38,30 @@
 
 #include "attr_parse.h"
 #include "log.h"
+#include "conffile.h"
 #include "pairing.h"
 #include "pci_cap_reader.h"
 #include "udev_watch.h"
 #include "util.h"
 
-#define DEFAULT_CONFIG "/etc/failoverd.conf"
-
-/* The part of failoverd.conf this helper needs. */
-struct id_config {
-	bool pair_by_group_id;
-	enum fo_mac_pairing mac_pairing;
-	size_t n_mac;
-	uint8_t mac[FO_MAC_LIST_MAX][FO_MAC_LEN];
-	uint8_t bridge_cap_type;
-};
-
-static const char *arg_config = DEFAULT_CONFIG;
-
-static char *strip(char *s)
-{
-	char *e;
-
-	s += strspn(s, " \t");
-	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r'))
-		*--e = '\0';
-	return s;
-}
+static const char *arg_config = CONFIG_FILE_DEFAULT;
 
 /*
- * Read only the keys that decide what this helper prints.  Validating the
- * whole file is the daemon's job (it refuses to start on a bad one); here
- * a bad value of one of our keys is reported and the default kept, so a
- * typo never breaks udev's processing of a NIC.
+ * The daemon's own parser, so that the helper and the daemon can never
+ * disagree about a key.  A broken file makes the daemon refuse to start;
+ * here it is reported once and the documented defaults apply, so a typo
+ * never breaks udev's processing of a NIC.
  */
-static void config_load(const char *path, struct id_config *cfg)
+static void config_load(const char *path, struct fo_config *ret)
 {
-	_cleanup_fclose_ FILE *f = NULL;
-	_cleanup_free_ char *line = NULL;
-	size_t cap = 0;
-	unsigned lineno = 0;
+	struct failoverd_config c;
+	struct config_error err = {};
 
-	*cfg = (struct id_config) {
-		.pair_by_group_id = true,
-		.mac_pairing = FO_MAC_PAIRING_ALL,
-		.bridge_cap_type = PCICAP_BRIDGE_GROUP_ID_TYPE_DEFAULT,
-	};
-
-	f = fopen(path, "re");
-	if (!f) {
-		if (errno != ENOENT)
-			(void) log_warning_errno(-errno, "%s: cannot open: %m, using defaults", path);
-		return;
+	if (config_load_file(path, true, &err, &c) < 0) {
+		(void) log_warning("%s, using the defaults", err.text);
+		config_init(&c);
 	}
-	while (getline(&line, &cap, f) > 0) {
-		char *key, *value, *eq;
-		bool bad = false;
-
-		lineno++;
-		line[strcspn(line, "#")] = '\0';
-		key = strip(line);
-		if (!*key)
-			continue;
-		eq = strchr(key, '=');
-		if (!eq)
-			continue;
-		*eq = '\0';
-		key = strip(key);
-		value = strip(eq + 1);
-
-		if (streq(key, "pair_by_group_id")) {
-			if (streq(value, "yes"))
-				cfg->pair_by_group_id = true;
-			else if (streq(value, "no"))
-				cfg->pair_by_group_id = false;
-			else
-				bad = true;
-		} else if (streq(key, "pair_by_mac")) {
-			if (streq(value, "off"))
-				cfg->mac_pairing = FO_MAC_PAIRING_OFF;
-			else if (streq(value, "all"))
-				cfg->mac_pairing = FO_MAC_PAIRING_ALL;
-			else if (streq(value, "list"))
-				cfg->mac_pairing = FO_MAC_PAIRING_LIST;
-			else
-				bad = true;
-		} else if (streq(key, "mac")) {
-			if (cfg->n_mac >= FO_MAC_LIST_MAX ||
-			    attr_parse_mac(value, cfg->mac[cfg->n_mac]) < 0)
-				bad = true;
-			else
-				cfg->n_mac++;
-		} else if (streq(key, "bridge_cap_type")) {
-			char *end;
-			long v;
-
-			errno = 0;
-			v = strtol(value, &end, 0);
-			if (errno || end == value || *end || v < 0 || v > 255)
-				bad = true;
-			else
-				cfg->bridge_cap_type = (uint8_t) v;
-		}
-		if (bad)
-			(void) log_warning("%s:%u: bad value \"%s\" for %s, ignoring", path, lineno,
-					   value, key);
-	}
+	*ret = c.engine;
 }
 
 static bool mac_is_zero(const uint8_t mac[FO_MAC_LEN])
@@ -195,7 +112,7 @@ static int perm_mac(struct udev_device *dev, const struct fo_device_info *info,
 	return 0;
 }
 
-static bool mac_allowed(const struct id_config *cfg, const uint8_t mac[FO_MAC_LEN])
+static bool mac_allowed(const struct fo_config *cfg, const uint8_t mac[FO_MAC_LEN])
 {
 	switch (cfg->mac_pairing) {
 	case FO_MAC_PAIRING_OFF:
@@ -203,8 +120,8 @@ static bool mac_allowed(const struct id_config *cfg, const uint8_t mac[FO_MAC_LE
 	case FO_MAC_PAIRING_ALL:
 		return true;
 	case FO_MAC_PAIRING_LIST:
-		for (size_t i = 0; i < cfg->n_mac; i++)
-			if (memcmp(cfg->mac[i], mac, FO_MAC_LEN) == 0)
+		for (size_t i = 0; i < cfg->n_mac_list; i++)
+			if (memcmp(cfg->mac_list[i], mac, FO_MAC_LEN) == 0)
 				return true;
 		return false;
 	case FO_MAC_PAIRING_MAX:
@@ -214,7 +131,7 @@ static bool mac_allowed(const struct id_config *cfg, const uint8_t mac[FO_MAC_LE
 	return false;
 }
 
-static bool group_usable(const struct id_config *cfg, const struct fo_device_info *info)
+static bool group_usable(const struct fo_config *cfg, const struct fo_device_info *info)
 {
 	return cfg->pair_by_group_id && info->group.status == PCICAP_FOUND;
 }
@@ -232,7 +149,7 @@ static bool candidate(const struct fo_device_info *info)
 }
 
 /* Is dev a standby keyed by its permanent MAC, and which MAC? */
-static bool mac_standby(const struct id_config *cfg, struct udev_device *dev,
+static bool mac_standby(const struct fo_config *cfg, struct udev_device *dev,
 			const struct fo_device_info *info, uint8_t ret_mac[FO_MAC_LEN])
 {
 	uint8_t mac[FO_MAC_LEN];
@@ -247,7 +164,7 @@ static bool mac_standby(const struct id_config *cfg, struct udev_device *dev,
 }
 
 /* A virtio-net standby (by MAC) elsewhere on the system with this permanent MAC? */
-static bool has_mac_standby(struct udev *udev, const struct id_config *cfg,
+static bool has_mac_standby(struct udev *udev, const struct fo_config *cfg,
 			    const uint8_t mac[FO_MAC_LEN])
 {
 	struct udev_enumerate *e;
@@ -286,7 +203,7 @@ static void print_props(const char *role, const char *source, const struct pcica
 	printf("FAILOVER_ROLE=%s\nFAILOVER_KEY_SOURCE=%s\n", role, source);
 }
 
-static void identify(struct udev *udev, struct udev_device *dev, const struct id_config *cfg)
+static void identify(struct udev *udev, struct udev_device *dev, const struct fo_config *cfg)
 {
 	struct fo_device_info info;
 	uint8_t mac[FO_MAC_LEN];
@@ -332,7 +249,7 @@ static void help(void)
 	       "  -h --help           Show this help\n"
 	       "     --version        Show the version\n"
 	       "  -c --config=PATH    Read pair_by_* and bridge_cap_type from PATH\n"
-	       "                      (default " DEFAULT_CONFIG ")\n",
+	       "                      (default " CONFIG_FILE_DEFAULT ")\n",
 	       program_invocation_short_name);
 }
 
@@ -372,7 +289,7 @@ static int parse_argv(int argc, char *argv[])
 int main(int argc, char *argv[])
 {
 	struct udev_device *dev = NULL;
-	struct id_config cfg;
+	struct fo_config cfg;
 	struct udev *udev;
 	const char *name;
 	int r;

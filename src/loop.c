@@ -347,16 +347,25 @@ static void loop_dispatch_timers(struct loop *l)
 	l->armed = UINT64_MAX;
 	l->timers_changed = true;
 	now = loop_now_usec();
-	for (struct loop_timer *t = l->timers; t; t = t->next) {
+	/*
+	 * Fire every expired timer, earliest deadline first, also when a late
+	 * wake-up finds several expired at once.  Quadratic in the expired
+	 * ones, which are few (the engine's, and clients past their limit).
+	 */
+	for (;;) {
+		struct loop_timer *first = NULL;
 		int r;
 
-		if (t->dead || t->deadline > now)
-			continue;
+		for (struct loop_timer *t = l->timers; t; t = t->next)
+			if (!t->dead && t->deadline <= now && (!first || t->deadline < first->deadline))
+				first = t;
+		if (!first)
+			break;
 		/* One-shot: the callback re-arms if it wants more. */
-		t->deadline = UINT64_MAX;
-		r = t->cb(l, now, t->userdata);
+		first->deadline = UINT64_MAX;
+		r = first->cb(l, now, first->userdata);
 		if (r < 0)
-			log_warning_errno(r, "timer %s failed: %m, ignoring", t->name);
+			log_warning_errno(r, "timer %s failed: %m, ignoring", first->name);
 	}
 }
 

@@ -111,6 +111,9 @@ int metrics_render(const struct snapshot *s, char **ret_text, size_t *ret_len)
 	fprintf(f, "failoverd_resyncs_total %" PRIu64 "\n", s->resyncs_total);
 	family(f, "failoverd_observations_total", "counter", "Observations fed to the pairing engine.");
 	fprintf(f, "failoverd_observations_total %" PRIu64 "\n", s->observations_total);
+	family(f, "failoverd_engine_events_dropped_total", "counter",
+	       "Events the engine dropped because an output buffer was full (requests never are).");
+	fprintf(f, "failoverd_engine_events_dropped_total %" PRIu64 "\n", s->engine_events_dropped);
 	family(f, "failoverd_events_total", "counter", "Engine events by kind.");
 	for (int e = 0; e < FO_EV_MAX; e++) {
 		char kind[LABEL_MAX];

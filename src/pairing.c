@@ -10,11 +10,15 @@
  * request is outstanding in the whole engine, so the executor never has
  * to guess what to do with the rest of a batch after a failure.
  *
- * Successful results update the model at once ("expectations"); a later
- * RTM_NEWLINK that still shows the value from before our change is taken
- * as stale and does not undo the expectation, one that shows a third
- * value means another actor changed it.  A full dump that started after
- * our change is the truth and clears expectations.
+ * The model holds what the observations said.  After a successful
+ * request the pair waits until an observation shows its effect before it
+ * plans again (confirm_check()), so stale RTM_NEWLINKs of earlier steps
+ * never drive a decision; only when nothing about the device arrives in
+ * FO_CONFIRM_TIMEOUT_USEC does the engine believe the result alone (an
+ * "overlay", replaced by the next observation of that device).
+ *
+ * Each pair's build is a transaction in two phases with an undo log
+ * (docs/design.md, "Pairing engine").
  *
  * Pure: no I/O, no clock, no logging.  Log lines are FO_EV_* actions.
  */
@@ -33,6 +37,11 @@
 
 #define STANDBY_SUFFIX "nsby"
 #define UNDO_MAX 8
+#define UNDO_VANISHED_TRIES 3
+/* Longest wait for the event of our own request while older events still arrive. */
+#define CONFIRM_WAIT_MAX_USEC (5 * FO_CONFIRM_TIMEOUT_USEC)
+/* How long a rescan waits for the dumps it announced before acting anyway. */
+#define RESCAN_WAIT_MAX_USEC (10 * FO_USEC_PER_SEC)
 #define FIGHTS_MAX 32
 #define GATHER_MAX 4
 #define KEY_TEXT_LEN 48
@@ -93,6 +102,8 @@ struct nic {
 	bool key_valid;
 	struct fo_key key;
 	struct pair *pair;
+	struct nic *pair_next;    /* the pair's members, by ifindex */
+	bool unpaired;            /* a PCI NIC whose MAC no standby shares: not a primary */
 	char reason[FO_TEXT_LEN];
 };
 
@@ -103,12 +114,14 @@ struct undo {
 	char name[IFNAMSIZ];      /* RENAME: back to this */
 	char set_name[IFNAMSIZ];  /* RENAME: only while it still has this */
 	uint8_t mac[FO_MAC_LEN];  /* SET_MAC: back to this */
+	unsigned tries;           /* failed attempts so far */
 };
 
 struct pair {
 	struct fo_key key;
 	char key_text[KEY_TEXT_LEN];
 	unsigned refs;            /* NICs whose key is this one */
+	struct nic *members;      /* those NICs, by ifindex (a pair never scans the whole table) */
 	bool dirty;
 	bool waiting;             /* has a request to make once the slot is free */
 	uint64_t deadline;        /* when this pair wants to be looked at again */
@@ -130,7 +143,6 @@ struct pair {
 	bool want_agg_up;         /* the standby was up: bring the aggregate up */
 	bool standby_was_up;      /* a rollback could not bring the standby up again */
 	bool reassert_primary;    /* bonding forgot the primary (enslave, rename) */
-	uint64_t await_create_gen; /* CREATE without new_ifindex: wait for its NEWLINK */
 	bool await_create;
 
 	/* our last successful request, until the observations show its effect */
@@ -138,8 +150,9 @@ struct pair {
 	struct fo_action confirm;
 	int confirm_new_ifindex;
 	uint64_t confirm_until;
+	uint64_t confirm_started;
 	uint64_t confirm_obs;     /* n_obs of the target when the result came */
-	uint64_t confirm_dumps;   /* netlink dumps completed when the result came */
+	uint64_t confirm_dumps;   /* netlink dumps started when the result came */
 	int team_active_set;      /* the port we made active (if the adapter cannot report it) */
 
 	/* holds */
@@ -149,8 +162,11 @@ struct pair {
 	bool refused;             /* latched after a permanent error */
 	bool rescanned;           /* the operator asked for a rescan while a transaction ran */
 	uint64_t refused_fp;
+	char refused_name[IFNAMSIZ]; /* EEXIST: the latch also lifts when this name is free */
 	char refused_reason[FO_TEXT_LEN];
 	unsigned suspect;
+	/* a release by another actor already noted (not re-armed while we redo it) */
+	int acked_sby, acked_pri;
 	uint64_t fights[FIGHTS_MAX];
 	size_t n_fights;
 
@@ -192,8 +208,10 @@ struct pairing {
 
 	bool nl_synced, udev_synced, started;
 	bool nl_syncing, udev_syncing;
-	uint64_t nl_sync_gen;
-	uint64_t nl_dumps_done;
+	bool rescan_nl, rescan_udev; /* after FO_OBS_RESCAN: quiet until its dumps ended */
+	uint64_t rescan_until;       /* ... or until then, if a dump never comes */
+	uint64_t nl_dump_begins;      /* netlink dumps started */
+	uint64_t nl_dump_complete;    /* the number (nl_dump_begins) of the last one that ended */
 
 	uint64_t next_id;
 	struct request req;
@@ -358,7 +376,7 @@ const char *pairing_key_format(const struct fo_key *k, char *buf, size_t len)
 	case FO_KEY_NONE:
 	case FO_KEY_MAX:
 	case FO_KEY_INVALID:
-		strscpy(buf, len, "none");
+		(void) snprintf(buf, len, "%s", "none");
 		break;
 	}
 	return buf;
@@ -451,7 +469,7 @@ void pairing_config_defaults(struct fo_config *cfg)
 			.tx_queues = -1,
 		},
 	};
-	strscpy(cfg->name_prefix, sizeof(cfg->name_prefix), "fo");
+	(void) snprintf(cfg->name_prefix, sizeof(cfg->name_prefix), "%s", "fo");
 }
 
 int pairing_config_check(const struct fo_config *cfg, const char **ret_reason)
@@ -565,15 +583,28 @@ static void pair_unref(struct pair *pr)
 
 static void nic_set_pair(struct nic *n, struct pair *pr)
 {
+	struct nic **pp;
+
 	if (n->pair == pr)
 		return;
-	if (n->pair)
+	if (n->pair) {
 		n->pair->dirty = true;
+		for (pp = &n->pair->members; *pp; pp = &(*pp)->pair_next)
+			if (*pp == n) {
+				*pp = n->pair_next;
+				break;
+			}
+		n->pair_next = NULL;
+	}
 	pair_unref(n->pair);
 	n->pair = pr;
 	if (pr) {
 		pr->refs++;
 		pr->dirty = true;
+		for (pp = &pr->members; *pp && (*pp)->ifindex < n->ifindex; pp = &(*pp)->pair_next)
+			;
+		n->pair_next = *pp;
+		*pp = n;
 	}
 }
 
@@ -804,21 +835,19 @@ static int nic_derive(struct pairing *p, struct nic *n, uint64_t now)
 
 	n->role = FO_ROLE_NONE;
 	n->key_valid = false;
+	n->unpaired = false;
 	n->reason[0] = '\0';
 
 	if (!n->have_link) {
-		(void) snprintf(n->reason, sizeof(n->reason), "%s: no rtnetlink link yet", nic_name(n));
+		(void) snprintf(n->reason, sizeof(n->reason), "%s: no rtnetlink link yet",
+				nic_name(n));
 	} else if (link_is_ours(&n->link, &k)) {
 		n->role = FO_ROLE_AGGREGATE;
 		have_key = true;
 	} else if (!n->have_dev) {
-		if (n->link.kind[0] || n->link.alias[0] == '\0')
-			(void) snprintf(n->reason, sizeof(n->reason), "%s: no udev device", nic_name(n));
-		else
-			(void) snprintf(n->reason, sizeof(n->reason), "%s: no udev device", nic_name(n));
+		(void) snprintf(n->reason, sizeof(n->reason), "%s: no udev device", nic_name(n));
 	} else {
 		struct nic *m = link_find(p, n->link.master_ifindex);
-		struct fo_key mk;
 
 		if (is_virtio(n))
 			n->role = FO_ROLE_STANDBY;
@@ -829,9 +858,9 @@ static int nic_derive(struct pairing *p, struct nic *n, uint64_t now)
 					"%s: neither virtio-net nor a PCI NIC", nic_name(n));
 
 		if (n->role != FO_ROLE_NONE) {
-			if (m && link_is_ours(&m->link, &mk)) {
+			if (m && m->role == FO_ROLE_AGGREGATE && m->key_valid) {
 				/* a member of our aggregate keeps its key across reloads */
-				k = mk;
+				k = m->key;
 				have_key = true;
 			} else if (p->cfg.pair_by_group_id && n->dev.group.status == PCICAP_FOUND) {
 				k.source = FO_KEY_GROUP_ID;
@@ -845,15 +874,18 @@ static int nic_derive(struct pairing *p, struct nic *n, uint64_t now)
 				memcpy(k.mac, n->link.perm_mac, FO_MAC_LEN);
 				have_key = true;
 			} else {
-				const char *g = n->dev.group.status == PCICAP_FOUND ? "group ID not used" :
-					n->dev.group.reason[0] ? n->dev.group.reason :
+				const char *g = n->dev.group.reason[0] ? n->dev.group.reason :
 					pcicap_status_name(n->dev.group.status);
+
+				if (n->dev.group.status == PCICAP_FOUND)
+					g = "group ID not used";
 
 				(void) snprintf(n->reason, sizeof(n->reason),
 						"%s: no pairing key (%s; %s)", nic_name(n), g,
-						!n->link.has_perm_mac ? "no permanent MAC" :
-						p->cfg.mac_pairing == FO_MAC_PAIRING_OFF ? "MAC pairing off" :
-						"MAC not listed");
+						!n->link.has_perm_mac ? "no permanent MAC"
+						: p->cfg.mac_pairing == FO_MAC_PAIRING_OFF
+							? "MAC pairing off"
+							: "MAC not listed");
 			}
 		}
 	}
@@ -875,8 +907,12 @@ static int nic_derive(struct pairing *p, struct nic *n, uint64_t now)
 	return 0;
 }
 
-/* Re-derive n and every NIC it is master of (their key and stand-down depend on it). */
-static int nic_changed(struct pairing *p, struct nic *n, uint64_t now)
+/*
+ * Re-derive n and, when what its members depend on may have changed (its
+ * kind, marker, driver, existence: their key and stand-down), every NIC it
+ * is master of.  A plain carrier or flags change does not scan the table.
+ */
+static int nic_changed_full(struct pairing *p, struct nic *n, uint64_t now, bool cascade)
 {
 	int r;
 
@@ -885,6 +921,8 @@ static int nic_changed(struct pairing *p, struct nic *n, uint64_t now)
 	r = nic_derive(p, n, now);
 	if (r < 0)
 		return r;
+	if (!cascade)
+		return 0;
 	for (size_t i = 0; i < p->n_nics; i++) {
 		struct nic *m = p->nics[i];
 
@@ -897,6 +935,11 @@ static int nic_changed(struct pairing *p, struct nic *n, uint64_t now)
 		}
 	}
 	return 0;
+}
+
+static int nic_changed(struct pairing *p, struct nic *n, uint64_t now)
+{
+	return nic_changed_full(p, n, now, true);
 }
 
 /* ---------------------------------------------------------- gather */
@@ -913,25 +956,29 @@ static const char *standdown_reason(const struct pairing *p, const struct pair *
 				    const struct nic *n, char *buf, size_t len)
 {
 	const struct nic *m;
-	struct fo_key mk;
 
 	if (n->role == FO_ROLE_STANDBY && n->dev.standby_feature)
-		(void) snprintf(buf, len, "%s: VIRTIO_NET_F_STANDBY negotiated, managed by kernel (net_failover)",
-				nic_name(n));
+		(void) snprintf(
+			buf, len,
+			"%s: VIRTIO_NET_F_STANDBY negotiated, managed by kernel (net_failover)",
+			nic_name(n));
 	else if (streq(n->dev.phys_port_name, "sby"))
-		(void) snprintf(buf, len, "%s: phys_port_name is \"sby\", managed by kernel (net_failover)",
+		(void) snprintf(buf, len,
+				"%s: phys_port_name is \"sby\", managed by kernel (net_failover)",
 				nic_name(n));
 	else if (streq(n->dev.driver, "hv_netvsc"))
-		(void) snprintf(buf, len, "%s: driver hv_netvsc, managed by kernel (netvsc)", nic_name(n));
+		(void) snprintf(buf, len, "%s: driver hv_netvsc, managed by kernel (netvsc)",
+				nic_name(n));
 	else if (n->link.master_ifindex == 0)
 		return NULL;
 	else if (!(m = link_find(p, n->link.master_ifindex)))
 		(void) snprintf(buf, len, "%s: enslaved to ifindex %d, not known yet",
 				nic_name(n), n->link.master_ifindex);
-	else if (link_is_ours(&m->link, &mk)) {
-		if (key_eq(&mk, &pr->key))
+	else if (m->role == FO_ROLE_AGGREGATE) {
+		if (key_eq(&m->key, &pr->key))
 			return NULL;
-		(void) snprintf(buf, len, "%s: enslaved to %s, a failoverd aggregate of another key",
+		(void) snprintf(buf, len,
+				"%s: enslaved to %s, a failoverd aggregate of another key",
 				nic_name(n), nic_name(m));
 	} else if (!m->link.kind[0] && m->have_dev && streq(m->dev.driver, "virtio_net"))
 		(void) snprintf(buf, len, "%s: enslaved to %s, managed by kernel (net_failover)",
@@ -941,7 +988,8 @@ static const char *standdown_reason(const struct pairing *p, const struct pair *
 				nic_name(n), nic_name(m));
 	else
 		(void) snprintf(buf, len, "%s: enslaved to %s (%s), which failoverd did not create",
-				nic_name(n), nic_name(m), m->link.kind[0] ? m->link.kind : "no kind");
+				nic_name(n), nic_name(m),
+				m->link.kind[0] ? m->link.kind : "no kind");
 	return buf;
 }
 
@@ -951,22 +999,15 @@ static void gather(const struct pairing *p, struct pair *pr, struct gather *g)
 
 	*g = (struct gather) {};
 	/* first pass: is there anything a MAC-keyed VF could pair with? */
-	for (size_t i = 0; i < p->n_nics; i++) {
-		const struct nic *n = p->nics[i];
-
-		if (n->pair != pr)
-			continue;
+	for (const struct nic *n = pr->members; n; n = n->pair_next) {
 		if (n->role == FO_ROLE_STANDBY)
 			has_standby = true;
 		else if (n->role == FO_ROLE_AGGREGATE)
 			has_agg = true;
 	}
-	for (size_t i = 0; i < p->n_nics; i++) {
-		struct nic *n = p->nics[i];
+	for (struct nic *n = pr->members; n; n = n->pair_next) {
 		char buf[FO_TEXT_LEN];
 
-		if (n->pair != pr)
-			continue;
 		switch (n->role) {
 		case FO_ROLE_AGGREGATE:
 			if (g->n_agg < GATHER_MAX)
@@ -979,7 +1020,8 @@ static void gather(const struct pairing *p, struct pair *pr, struct gather *g)
 			g->n_sby++;
 			break;
 		case FO_ROLE_PRIMARY:
-			if (pr->key.source == FO_KEY_MAC && !has_standby && !has_agg) {
+			n->unpaired = pr->key.source == FO_KEY_MAC && !has_standby && !has_agg;
+			if (n->unpaired) {
 				/* a PCI NIC is a primary by MAC only when a standby shares its MAC */
 				(void) snprintf(n->reason, sizeof(n->reason),
 						"%s: no standby with permanent MAC %s", nic_name(n),
@@ -1026,10 +1068,11 @@ struct plan {
 	bool maintenance;          /* primary/active upkeep: no transaction */
 };
 
-static void plan_set(struct plan *pl, enum plan_kind kind, enum fo_pair_state st, const char *fmt, ...)
-	_printf_(4, 5);
+static void plan_set(struct plan *pl, enum plan_kind kind, enum fo_pair_state st, const char *fmt,
+		     ...) _printf_(4, 5);
 
-static void plan_set(struct plan *pl, enum plan_kind kind, enum fo_pair_state st, const char *fmt, ...)
+static void plan_set(struct plan *pl, enum plan_kind kind, enum fo_pair_state st, const char *fmt,
+		     ...)
 {
 	va_list ap;
 
@@ -1084,7 +1127,8 @@ static bool name_taken(const struct pairing *p, const char *name)
 	for (size_t i = 0; i < p->n_pairs; i++) {
 		const struct pair *pr = p->pairs[i];
 
-		if (pr->confirming && (pr->confirm.type == FO_ACT_CREATE || pr->confirm.type == FO_ACT_RENAME) &&
+		if (pr->confirming &&
+		    (pr->confirm.type == FO_ACT_CREATE || pr->confirm.type == FO_ACT_RENAME) &&
 		    streq(pr->confirm.name, name))
 			return true;
 	}
@@ -1121,7 +1165,8 @@ static const char *agg_name(const struct nic *a, const struct pair *pr)
 }
 
 /* Team has no in-kernel reselection: failoverd is its link watcher. */
-static int team_choose_active(const struct nic *a, const struct nic *s, const struct nic *pn, int cur)
+static int team_choose_active(const struct nic *a, const struct nic *s, const struct nic *pn,
+			      int cur)
 {
 	bool s_in = s && s->link.master_ifindex == a->ifindex;
 	bool p_in = pn && pn->link.master_ifindex == a->ifindex;
@@ -1200,7 +1245,11 @@ static void plan_pair(struct pairing *p, struct pair *pr, const struct gather *g
 	bool upkeep_ok = !hold || pr->hold == HOLD_SUSPECT;
 	const struct fo_config *cfg = &p->cfg;
 
-	*pl = (struct plan) { .kind = PLAN_IDLE, .state = FO_PAIR_ACTIVE, .deadline = FO_TIME_NEVER };
+	*pl = (struct plan) {
+		.kind = PLAN_IDLE,
+		.state = FO_PAIR_ACTIVE,
+		.deadline = FO_TIME_NEVER,
+	};
 	if (hold)
 		pl->deadline = pr->hold_until;
 
@@ -1229,10 +1278,12 @@ static void plan_pair(struct pairing *p, struct pair *pr, const struct gather *g
 				 "%s: %zu standbys share key %s; pairing none",
 				 nic_name(g->sby[0]), g->n_sby, pr->key_text);
 		else if (!a)
-			plan_set(pl, PLAN_WAIT, FO_PAIR_INCOMPLETE, "%s: no standby (virtio-net) for this key",
+			plan_set(pl, PLAN_WAIT, FO_PAIR_INCOMPLETE,
+				 "%s: no standby (virtio-net) for this key",
 				 g->n_pri ? nic_name(g->pri[0]) : pr->key_text);
 		else
-			plan_set(pl, PLAN_WAIT, FO_PAIR_INCOMPLETE, "%s: standby missing", nic_name(a));
+			plan_set(pl, PLAN_WAIT, FO_PAIR_INCOMPLETE, "%s: standby missing",
+				 nic_name(a));
 		/* an aggregate that lost its standby keeps its primary right */
 		if (a && upkeep_ok && plan_upkeep(p, pr, a, NULL, pn, pl))
 			return;
@@ -1241,30 +1292,32 @@ static void plan_pair(struct pairing *p, struct pair *pr, const struct gather *g
 		/* the aggregate exists: a (replugged) VF may still join it */
 	} else if (!a || s->link.master_ifindex != a->ifindex) {
 		if (!nic_ready(p, s)) {
-			plan_set(pl, PLAN_WAIT, FO_PAIR_INCOMPLETE, "%s: waiting for udev to finish with it",
-				 nic_name(s));
+			plan_set(pl, PLAN_WAIT, FO_PAIR_INCOMPLETE,
+				 "%s: waiting for udev to finish with it", nic_name(s));
 			return;
 		}
 		if (nic_up(s) && s->link.has_addresses) {
 			plan_set(pl, PLAN_BLOCKED, FO_PAIR_REFUSED,
-				 "%s: standby is up with addresses; not taking it down (needs a handover)",
+				 "%s: standby is up with addresses; not taking it down (needs a "
+				 "handover)",
 				 nic_name(s));
 			return;
 		}
 		if (s->link.xdp_attached) {
-			plan_set(pl, PLAN_BLOCKED, FO_PAIR_REFUSED, "%s: standby has an XDP program attached",
-				 nic_name(s));
+			plan_set(pl, PLAN_BLOCKED, FO_PAIR_REFUSED,
+				 "%s: standby has an XDP program attached", nic_name(s));
 			return;
 		}
 		if (hold) {
 			plan_set(pl, PLAN_WAIT, hold_state(pr), "%s: %s", nic_name(s),
-				 pr->hold == HOLD_FIGHTING ? "another actor keeps undoing our changes; not fighting" :
-				 "waiting before retrying");
+				 pr->hold == HOLD_FIGHTING
+					 ? "another actor keeps undoing our changes; not fighting"
+					 : "waiting before retrying");
 			return;
 		}
 		if (pr->await_create) {
-			plan_set(pl, PLAN_WAIT, FO_PAIR_BUILDING, "%s: waiting for the new aggregate to appear",
-				 nic_name(s));
+			plan_set(pl, PLAN_WAIT, FO_PAIR_BUILDING,
+				 "%s: waiting for the new aggregate to appear", nic_name(s));
 			return;
 		}
 		if (nic_up(s)) {
@@ -1275,7 +1328,8 @@ static void plan_pair(struct pairing *p, struct pair *pr, const struct gather *g
 		if (!a) {
 			char name[IFNAMSIZ];
 
-			if (cfg->naming == FO_NAMING_TAKEOVER && !has_standby_suffix(s->link.name)) {
+			if (cfg->naming == FO_NAMING_TAKEOVER &&
+			    !has_standby_suffix(s->link.name)) {
 				plan_step(pl, 1, FO_ACT_RENAME, s->ifindex);
 				standby_name(s->link.name, pl->a.name);
 				plan_undo(pl, FO_ACT_RENAME, s->ifindex);
@@ -1290,10 +1344,12 @@ static void plan_pair(struct pairing *p, struct pair *pr, const struct gather *g
 			}
 			plan_step(pl, 1, FO_ACT_CREATE, 0);
 			strscpy(pl->a.name, IFNAMSIZ, name);
-			memcpy(pl->a.mac, s->link.has_perm_mac ? s->link.perm_mac : s->link.mac, FO_MAC_LEN);
+			memcpy(pl->a.mac, s->link.has_perm_mac ? s->link.perm_mac : s->link.mac,
+			       FO_MAC_LEN);
 			pl->a.mtu = s->link.mtu;
 			pl->a.backend = cfg->backend;
-			(void) snprintf(pl->a.alias, sizeof(pl->a.alias), "%s%s", FO_ALIAS_PREFIX, pr->key_text);
+			(void) snprintf(pl->a.alias, sizeof(pl->a.alias), "%s%s", FO_ALIAS_PREFIX,
+					pr->key_text);
 			plan_undo(pl, FO_ACT_DELETE, 0);
 			return;
 		}
@@ -1306,7 +1362,8 @@ static void plan_pair(struct pairing *p, struct pair *pr, const struct gather *g
 
 	if (s && pr->want_agg_up && !nic_up(a)) {
 		if (hold) {
-			plan_set(pl, PLAN_WAIT, hold_state(pr), "%s: waiting before retrying", nic_name(a));
+			plan_set(pl, PLAN_WAIT, hold_state(pr), "%s: waiting before retrying",
+				 nic_name(a));
 			return;
 		}
 		plan_step(pl, 1, FO_ACT_SET_UP, a->ifindex);
@@ -1316,11 +1373,12 @@ static void plan_pair(struct pairing *p, struct pair *pr, const struct gather *g
 	/* ---- phase 2: the primary */
 	if (pn && pn->link.master_ifindex != a->ifindex) {
 		if (pri_conflict) {
-			plan_set(pl, PLAN_BLOCKED, FO_PAIR_CONFLICT, "%s: %zu primaries share key %s; pairing none",
+			plan_set(pl, PLAN_BLOCKED, FO_PAIR_CONFLICT,
+				 "%s: %zu primaries share key %s; pairing none",
 				 nic_name(g->pri[0]), g->n_pri, pr->key_text);
 		} else if (!nic_ready(p, pn)) {
-			plan_set(pl, PLAN_WAIT, FO_PAIR_SETTLING, "%s: waiting for udev to finish with it",
-				 nic_name(pn));
+			plan_set(pl, PLAN_WAIT, FO_PAIR_SETTLING,
+				 "%s: waiting for udev to finish with it", nic_name(pn));
 		} else if (pn->link.master_ifindex != 0) {
 			/* enslaved elsewhere, yet not stood down: only possible while the master is unknown */
 			plan_set(pl, PLAN_WAIT, FO_PAIR_INCOMPLETE, "%s: enslaved to ifindex %d",
@@ -1332,27 +1390,30 @@ static void plan_pair(struct pairing *p, struct pair *pr, const struct gather *g
 				from = pr->conflict_cleared_at;
 			at = from + cfg->settle_usec;
 			if (now < at) {
-				plan_set(pl, PLAN_WAIT, FO_PAIR_SETTLING, "%s: new primary settling", nic_name(pn));
+				plan_set(pl, PLAN_WAIT, FO_PAIR_SETTLING,
+					 "%s: new primary settling", nic_name(pn));
 				if (at < pl->deadline)
 					pl->deadline = at;
-			} else if (pn->link.min_mtu && a->link.mtu && a->link.mtu < pn->link.min_mtu) {
+			} else if (pn->link.min_mtu && a->link.mtu &&
+				   a->link.mtu < pn->link.min_mtu) {
 				plan_set(pl, PLAN_BLOCKED, FO_PAIR_REFUSED,
-					 "%s: aggregate MTU %u below the VF's minimum %u", nic_name(pn),
-					 a->link.mtu, pn->link.min_mtu);
+					 "%s: aggregate MTU %u below the VF's minimum %u",
+					 nic_name(pn), a->link.mtu, pn->link.min_mtu);
 			} else if (pn->link.max_mtu && a->link.mtu > pn->link.max_mtu) {
 				plan_set(pl, PLAN_BLOCKED, FO_PAIR_REFUSED,
-					 "%s: aggregate MTU %u above the VF's maximum %u", nic_name(pn),
-					 a->link.mtu, pn->link.max_mtu);
+					 "%s: aggregate MTU %u above the VF's maximum %u",
+					 nic_name(pn), a->link.mtu, pn->link.max_mtu);
 			} else if (a->link.xdp_attached) {
 				plan_set(pl, PLAN_BLOCKED, FO_PAIR_REFUSED,
 					 "%s: %s has an XDP program attached; not enslaving the VF",
 					 nic_name(pn), nic_name(a));
 			} else if (pn->link.xdp_attached) {
-				plan_set(pl, PLAN_BLOCKED, FO_PAIR_REFUSED, "%s: VF has an XDP program attached",
-					 nic_name(pn));
+				plan_set(pl, PLAN_BLOCKED, FO_PAIR_REFUSED,
+					 "%s: VF has an XDP program attached", nic_name(pn));
 			} else if (nic_up(pn) && pn->link.has_addresses) {
 				plan_set(pl, PLAN_BLOCKED, FO_PAIR_REFUSED,
-					 "%s: VF is up with addresses; not taking it down", nic_name(pn));
+					 "%s: VF is up with addresses; not taking it down",
+					 nic_name(pn));
 			} else if (hold) {
 				plan_set(pl, PLAN_WAIT, hold_state(pr), "%s: %s", nic_name(pn),
 					 pr->hold == HOLD_FIGHTING ?
@@ -1387,14 +1448,16 @@ static void plan_pair(struct pairing *p, struct pair *pr, const struct gather *g
 
 	if (!upkeep_ok) {
 		plan_set(pl, PLAN_WAIT, hold_state(pr), "%s: %s", agg_name(a, pr),
-			 pr->hold == HOLD_FIGHTING ? "another actor keeps undoing our changes; not fighting" :
-			 "waiting before retrying");
+			 pr->hold == HOLD_FIGHTING
+				 ? "another actor keeps undoing our changes; not fighting"
+				 : "waiting before retrying");
 		return;
 	}
 	if (plan_upkeep(p, pr, a, s, pn, pl))
 		return;
 	if (sby_conflict || pri_conflict)
-		plan_set(pl, PLAN_IDLE, FO_PAIR_CONFLICT, "%s: more than one %s shares key %s; keeping the enslaved one",
+		plan_set(pl, PLAN_IDLE, FO_PAIR_CONFLICT,
+			 "%s: more than one %s shares key %s; keeping the enslaved one",
 			 agg_name(a, pr), sby_conflict ? "standby" : "primary", pr->key_text);
 	else if (!s)
 		plan_set(pl, PLAN_IDLE, FO_PAIR_INCOMPLETE, "%s: standby missing", agg_name(a, pr));
@@ -1403,8 +1466,8 @@ static void plan_pair(struct pairing *p, struct pair *pr, const struct gather *g
 		pl->state = FO_PAIR_ACTIVE;
 		pl->reason[0] = '\0';
 		if (!pn)
-			(void) snprintf(pl->reason, sizeof(pl->reason), "%s: on standby, no primary",
-					agg_name(a, pr));
+			(void) snprintf(pl->reason, sizeof(pl->reason),
+					"%s: on standby, no primary", agg_name(a, pr));
 	}
 }
 
@@ -1441,7 +1504,8 @@ static bool undo_target_ours(const struct pairing *p, const struct pair *pr, con
 }
 
 /* Turn the top undo record into a request, or skip it when it no longer applies. */
-static bool undo_next(struct pairing *p, struct pair *pr, struct fo_action *ret_a, struct undo *ret_u)
+static bool undo_next(struct pairing *p, struct pair *pr, struct fo_action *ret_a,
+		      struct undo *ret_u)
 {
 	while (pr->n_undo > 0) {
 		struct undo u = pr->undo[--pr->n_undo];
@@ -1450,7 +1514,8 @@ static bool undo_next(struct pairing *p, struct pair *pr, struct fo_action *ret_
 		if (u.type == FO_ACT_DELETE && u.ifindex == 0) {
 			/* created without a known ifindex: find it by marker */
 			for (size_t i = 0; i < p->n_nics; i++)
-				if (p->nics[i]->have_link && p->nics[i]->role == FO_ROLE_AGGREGATE &&
+				if (p->nics[i]->have_link &&
+				    p->nics[i]->role == FO_ROLE_AGGREGATE &&
 				    key_eq(&p->nics[i]->key, &pr->key))
 					u.ifindex = p->nics[i]->ifindex;
 		}
@@ -1465,8 +1530,19 @@ static bool undo_next(struct pairing *p, struct pair *pr, struct fo_action *ret_
 				continue;
 			break;
 		case FO_ACT_RENAME:
-			if (!streq(n->link.name, u.set_name) || name_taken(p, u.name))
+			if (!streq(n->link.name, u.set_name))
 				continue;
+			if (name_taken(p, u.name)) {
+				/*
+				 * Usually our own aggregate, whose deletion is not observed yet:
+				 * try again after a back-off, a few times.
+				 */
+				if (u.tries++ < UNDO_VANISHED_TRIES) {
+					undo_push(pr, &u);
+					return false;
+				}
+				continue;
+			}
 			strscpy(ret_a->name, IFNAMSIZ, u.name);
 			break;
 		case FO_ACT_DELETE:
@@ -1476,7 +1552,8 @@ static bool undo_next(struct pairing *p, struct pair *pr, struct fo_action *ret_
 				continue;
 			break;
 		case FO_ACT_SET_MAC:
-			if (memcmp(n->link.mac, u.mac, FO_MAC_LEN) == 0 || n->link.master_ifindex != 0)
+			if (memcmp(n->link.mac, u.mac, FO_MAC_LEN) == 0 ||
+			    n->link.master_ifindex != 0)
 				continue;
 			memcpy(ret_a->mac, u.mac, FO_MAC_LEN);
 			break;
@@ -1503,10 +1580,8 @@ static uint64_t pair_fingerprint(const struct pairing *p, const struct pair *pr)
 	uint64_t h = 1469598103934665603ULL;
 
 #define MIX(v) do { h ^= (uint64_t) (v); h *= 1099511628211ULL; } while (0)
-	for (size_t i = 0; i < p->n_nics; i++) {
-		const struct nic *n = p->nics[i];
-
-		if (n->pair != pr || n->role == FO_ROLE_AGGREGATE || n->role == FO_ROLE_NONE)
+	for (const struct nic *n = pr->members; n; n = n->pair_next) {
+		if (n->role == FO_ROLE_AGGREGATE || n->role == FO_ROLE_NONE)
 			continue;
 		MIX(n->ifindex);
 		MIX(n->role);
@@ -1532,8 +1607,8 @@ static uint64_t pair_fingerprint(const struct pairing *p, const struct pair *pr)
 	return h;
 }
 
-static void finish_compensation(struct pairing *p, struct pair *pr, uint64_t now, struct fo_actions *ret,
-				const char *who)
+static void finish_compensation(struct pairing *p, struct pair *pr, uint64_t now,
+				struct fo_actions *ret, const char *who)
 {
 	pr->compensating = false;
 	pr->n_undo = 0;
@@ -1548,7 +1623,8 @@ static void finish_compensation(struct pairing *p, struct pair *pr, uint64_t now
 	else if (pr->n_undone > 0)
 		emit_event(p, ret, FO_EV_ROLLBACK, pr->fail_error, pr->fail_class != FAIL_PERMANENT,
 			   "%s: rolled back %zu step(s) after %s failed with %s", who, pr->n_undone,
-			   pairing_action_name(pr->fail_action), pairing_errno_name(pr->fail_error));
+			   pairing_action_name(pr->fail_action),
+			   pairing_errno_name(pr->fail_error));
 	pr->n_undone = 0;
 	if (pr->rescanned && pr->fail_class == FAIL_PERMANENT)
 		pr->fail_class = FAIL_TRANSIENT; /* the rescan came after the failure: try again */
@@ -1557,9 +1633,12 @@ static void finish_compensation(struct pairing *p, struct pair *pr, uint64_t now
 	case FAIL_PERMANENT:
 		pr->refused = true;
 		pr->refused_fp = pair_fingerprint(p, pr);
-		(void) snprintf(pr->refused_reason, sizeof(pr->refused_reason),
-				"%s: %s failed with %s; waiting for a change of the NICs or a rescan",
-				who, pairing_action_name(pr->fail_action), pairing_errno_name(pr->fail_error));
+		if (pr->fail_error != -EEXIST)
+			pr->refused_name[0] = '\0';
+		(void) snprintf(
+			pr->refused_reason, sizeof(pr->refused_reason),
+			"%s: %s failed with %s; waiting for a change of the NICs or a rescan", who,
+			pairing_action_name(pr->fail_action), pairing_errno_name(pr->fail_error));
 		break;
 	case FAIL_TRANSIENT:
 	case FAIL_VANISHED:
@@ -1581,9 +1660,10 @@ static void commit(struct pair *pr)
 
 /* ---------------------------------------------------------- reconcile */
 
-static void report_state(struct pairing *p, struct pair *pr, struct fo_actions *ret, const char *who)
+static void report_state(struct pairing *p, struct pair *pr, struct fo_actions *ret,
+			 const char *who)
 {
-	enum fo_event_type ev;
+	enum fo_event_type ev = FO_EV_MAX;
 
 	if (pr->state == pr->reported_state && streq(pr->reason, pr->reported_reason))
 		return;
@@ -1599,13 +1679,12 @@ static void report_state(struct pairing *p, struct pair *pr, struct fo_actions *
 	case FO_PAIR_BACKOFF:
 	case FO_PAIR_STATE_MAX:
 	case FO_PAIR_STATE_INVALID:
-	default:
 		ev = FO_EV_MAX;
 		break;
 	}
 	if (pr->reported_state == FO_PAIR_CONFLICT && pr->state != FO_PAIR_CONFLICT)
-		emit_event(p, ret, FO_EV_CONFLICT_CLEARED, 0, false, "%s: conflict cleared for key %s",
-			   who, pr->key_text);
+		emit_event(p, ret, FO_EV_CONFLICT_CLEARED, 0, false,
+			   "%s: conflict cleared for key %s", who, pr->key_text);
 	if (ev != FO_EV_MAX && pr->reason[0] &&
 	    (pr->state != pr->reported_state || !streq(pr->reason, pr->reported_reason)))
 		emit_event(p, ret, ev, 0, false, "%s", pr->reason);
@@ -1654,27 +1733,36 @@ static void observe_pair(struct pairing *p, struct pair *pr, const struct gather
 		pr->agg_was_up = nic_up(old_a);
 
 	if (pr->sby_ifindex && !s) {
-		emit_event(p, ret, FO_EV_STANDBY_LOST, 0, false, "%s: standby (ifindex %d) went away",
-			   agg_name(a, pr), pr->sby_ifindex);
+		emit_event(p, ret, FO_EV_STANDBY_LOST, 0, false,
+			   "%s: standby (ifindex %d) went away", agg_name(a, pr), pr->sby_ifindex);
 		pr->sby_ifindex = 0;
 		pr->suspect &= ~(unsigned) SUSPECT_STANDBY;
-	} else if (s && old_a && s->link.master_ifindex != old_a->ifindex && !(pr->suspect & SUSPECT_STANDBY)) {
+	} else if (s && old_a && s->link.master_ifindex != old_a->ifindex &&
+		   pr->acked_sby != s->ifindex) {
 		/* released from the aggregate we built, and not by us */
 		pr->suspect |= SUSPECT_STANDBY;
-	} else if (s && old_a && s->link.master_ifindex == old_a->ifindex)
+		pr->acked_sby = s->ifindex;
+	} else if (s && old_a && s->link.master_ifindex == old_a->ifindex) {
 		pr->suspect &= ~(unsigned) SUSPECT_STANDBY;
+		pr->acked_sby = 0;
+	}
 
 	if (pr->pri_ifindex && !pn) {
-		emit_event(p, ret, FO_EV_PRIMARY_LOST, 0, false,
-			   "%s: primary (ifindex %d) went away; the kernel fails over to the standby",
-			   agg_name(a, pr), pr->pri_ifindex);
+		emit_event(
+			p, ret, FO_EV_PRIMARY_LOST, 0, false,
+			"%s: primary (ifindex %d) went away; the kernel fails over to the standby",
+			agg_name(a, pr), pr->pri_ifindex);
 		pr->pri_ifindex = 0;
 		pr->lost_at = now;
 		pr->suspect &= ~(unsigned) SUSPECT_PRIMARY;
-	} else if (pn && old_a && pn->link.master_ifindex != old_a->ifindex && !(pr->suspect & SUSPECT_PRIMARY)) {
+	} else if (pn && old_a && pn->link.master_ifindex != old_a->ifindex &&
+		   pr->acked_pri != pn->ifindex) {
 		pr->suspect |= SUSPECT_PRIMARY;
-	} else if (pn && old_a && pn->link.master_ifindex == old_a->ifindex)
+		pr->acked_pri = pn->ifindex;
+	} else if (pn && old_a && pn->link.master_ifindex == old_a->ifindex) {
 		pr->suspect &= ~(unsigned) SUSPECT_PRIMARY;
+		pr->acked_pri = 0;
+	}
 
 	if (pr->suspect && !before && pr->hold != HOLD_FIGHTING) {
 		/* wait a back-off before redoing: an unplug shows "released" before "gone" */
@@ -1689,11 +1777,13 @@ static void observe_pair(struct pairing *p, struct pair *pr, const struct gather
 	/* failovers from the aggregate's active member */
 	if (a && a->link.active_ifindex > 0 && a->link.active_ifindex != pr->last_active) {
 		if (pr->last_active > 0) {
-			struct nic *from = link_find(p, pr->last_active), *to = link_find(p, a->link.active_ifindex);
+			struct nic *from = link_find(p, pr->last_active),
+				   *to = link_find(p, a->link.active_ifindex);
 
 			pr->failovers++;
-			emit_event(p, ret, FO_EV_FAILOVER, 0, false, "%s: active member %s -> %s", nic_name(a),
-				   from ? nic_name(from) : "(gone)", to ? nic_name(to) : "?");
+			emit_event(p, ret, FO_EV_FAILOVER, 0, false, "%s: active member %s -> %s",
+				   nic_name(a), from ? nic_name(from) : "(gone)",
+				   to ? nic_name(to) : "?");
 		}
 		pr->last_active = a->link.active_ifindex;
 	}
@@ -1719,16 +1809,18 @@ static bool fight_check(struct pairing *p, struct pair *pr, uint64_t now, const 
 		pr->hold_until = now + p->cfg.fight_window_usec;
 		pr->n_fights = 0;
 		emit_event(p, ret, FO_EV_FIGHTING, 0, false,
-			   "%s: another actor undid our changes %u times within %" PRIu64 " s; not fighting",
-			   who, p->cfg.fight_limit, (uint64_t) (p->cfg.fight_window_usec / FO_USEC_PER_SEC));
+			   "%s: another actor undid our changes %u times within %" PRIu64
+			   " s; not fighting",
+			   who, p->cfg.fight_limit,
+			   (uint64_t) (p->cfg.fight_window_usec / FO_USEC_PER_SEC));
 		return true;
 	}
 	backoff_grow(p, pr);
 	return false;
 }
 
-static void emit_request(struct pairing *p, struct pair *pr, const struct fo_action *a, bool is_undo,
-			 const struct undo *u, struct fo_actions *ret)
+static void emit_request(struct pairing *p, struct pair *pr, const struct fo_action *a,
+			 bool is_undo, const struct undo *u, struct fo_actions *ret)
 {
 	struct fo_action *out = &ret->a[ret->n++];
 
@@ -1813,18 +1905,22 @@ found:
 			if (g.pri[i]->link.master_ifindex == a->ifindex)
 				p_in = g.pri[i];
 	}
-	who = g.n_sby ? nic_name(g.sby[0]) : a ? nic_name(a) : g.n_pri ? nic_name(g.pri[0]) : pr->key_text;
+	who = g.n_sby	? nic_name(g.sby[0])
+	      : a	? nic_name(a)
+	      : g.n_pri ? nic_name(g.pri[0])
+			: pr->key_text;
 
 	observe_pair(p, pr, &g, a, now, ret);
 
 	if (!pr->found_reported && g.n_sby > 0) {
 		pr->found_reported = true;
-		emit_event(p, ret, FO_EV_PAIR_FOUND, 0, false, "%s: standby for key %s", nic_name(g.sby[0]),
-			   pr->key_text);
+		emit_event(p, ret, FO_EV_PAIR_FOUND, 0, false, "%s: standby for key %s",
+			   nic_name(g.sby[0]), pr->key_text);
 	}
 
 	/* a latched refusal lifts when something about the NICs changes */
-	if (pr->refused && pair_fingerprint(p, pr) != pr->refused_fp)
+	if (pr->refused && (pair_fingerprint(p, pr) != pr->refused_fp ||
+			    (pr->refused_name[0] && !name_taken(p, pr->refused_name))))
 		pr->refused = false;
 	if (pr->hold != HOLD_NONE && now >= pr->hold_until)
 		pr->hold = HOLD_NONE;
@@ -1868,6 +1964,15 @@ found:
 			pr->state = FO_PAIR_BUILDING;
 			return;
 		}
+		if (pr->n_undo > 0) {
+			/* a step must wait (its name is still taken): back off, then again */
+			backoff_grow(p, pr);
+			pr->hold = HOLD_BACKOFF;
+			pr->hold_until = now + pr->backoff_usec;
+			pr->state = FO_PAIR_BACKOFF;
+			pr->deadline = pr->hold_until;
+			return;
+		}
 		finish_compensation(p, pr, now, ret, who);
 	}
 
@@ -1875,13 +1980,15 @@ found:
 
 	/* phase boundaries: the undo log only ever covers the running phase */
 	p1_done = s_in && !(pr->want_agg_up && !nic_up(a));
-	p2_done = p_in && (streq(a->link.kind, "team") ||
-			   (a->link.bond_primary_ifindex == p_in->ifindex && !pr->reassert_primary));
+	p2_done =
+		p_in && (streq(a->link.kind, "team") ||
+			 (a->link.bond_primary_ifindex == p_in->ifindex && !pr->reassert_primary));
 	if (pr->n_undo > 0) {
 		if ((pr->phase == 1 && p1_done) || (pr->phase == 2 && p2_done))
 			commit(pr);
-		else if (pl.kind != PLAN_STEP && !pr->await_create &&
-			 !(pl.kind == PLAN_WAIT && pl.state == FO_PAIR_BUILDING)) {
+		else if ((pl.kind != PLAN_STEP && !pr->await_create &&
+			  !(pl.kind == PLAN_WAIT && pl.state == FO_PAIR_BUILDING)) ||
+			 (pl.kind == PLAN_STEP && !pl.maintenance && pl.phase != pr->phase)) {
 			/* its preconditions went away: undo the running transaction */
 			start_abort(pr, pl.reason[0] ? pl.reason : "the NICs changed");
 			pr->dirty = true;
@@ -1921,9 +2028,13 @@ found:
 			   nic_name(a), nic_name(p_in));
 	}
 	if (a)
-		on_primary_account(pr, p_in && pr->pri_ifindex == p_in->ifindex &&
-				   (streq(a->link.kind, "team") ? a->link.active_ifindex == p_in->ifindex :
-				    a->link.bond_primary_ifindex == p_in->ifindex), now);
+		on_primary_account(
+			pr,
+			p_in && pr->pri_ifindex == p_in->ifindex &&
+				(streq(a->link.kind, "team")
+					 ? a->link.active_ifindex == p_in->ifindex
+					 : a->link.bond_primary_ifindex == p_in->ifindex),
+			now);
 
 	/* redoing what another actor undid counts as a fight */
 	if (pl.kind == PLAN_STEP && pr->suspect && !pl.maintenance &&
@@ -1961,8 +2072,18 @@ static void run(struct pairing *p, uint64_t now, struct fo_actions *ret)
 	size_t n;
 
 	ret->next_deadline_usec = FO_TIME_NEVER;
+	if ((p->rescan_nl || p->rescan_udev) && now >= p->rescan_until) {
+		/* the dumps a rescan promised never came (a failed dump): do not stay mute */
+		p->rescan_nl = p->rescan_udev = false;
+		for (size_t i = 0; i < p->n_pairs; i++)
+			p->pairs[i]->dirty = true;
+	}
 	if (!p->started)
 		return;
+	if (p->rescan_nl || p->rescan_udev) {
+		ret->next_deadline_usec = p->rescan_until;
+		return; /* never act on a partial view */
+	}
 	p->want_tick = false;
 	n = p->n_pairs;
 	for (size_t k = 0; k < n; k++) {
@@ -2008,6 +2129,14 @@ static void run(struct pairing *p, uint64_t now, struct fo_actions *ret)
 
 /* ---------------------------------------------------------- observations */
 
+/* A name was given up: pairs refused for wanting it look again. */
+static void name_freed(struct pairing *p, const char *name)
+{
+	for (size_t i = 0; i < p->n_pairs; i++)
+		if (p->pairs[i]->refused && streq(p->pairs[i]->refused_name, name))
+			p->pairs[i]->dirty = true;
+}
+
 static bool str_ok(const char *s, size_t len)
 {
 	return memchr(s, '\0', len) != NULL;
@@ -2016,18 +2145,21 @@ static bool str_ok(const char *s, size_t len)
 static int on_link(struct pairing *p, const struct fo_link_info *l, uint64_t now)
 {
 	struct nic *n;
-	bool renamed;
+	bool renamed, ident;
 	int r;
 
 	if (l->ifindex <= 0 || !str_ok(l->name, sizeof(l->name)) || !l->name[0] ||
 	    !str_ok(l->kind, sizeof(l->kind)) || !str_ok(l->slave_kind, sizeof(l->slave_kind)) ||
-	    !str_ok(l->alias, sizeof(l->alias)) || l->master_ifindex < 0 || l->master_ifindex == l->ifindex ||
-	    l->bond_primary_ifindex < 0 || l->active_ifindex < 0)
+	    !str_ok(l->alias, sizeof(l->alias)) || l->master_ifindex < 0 ||
+	    l->master_ifindex == l->ifindex || l->bond_primary_ifindex < 0 || l->active_ifindex < 0)
 		return -EINVAL;
 	r = nic_get(p, l->ifindex, &n);
 	if (r < 0)
 		return r;
 	renamed = n->have_link && !streq(n->link.name, l->name);
+	if (renamed)
+		name_freed(p, n->link.name);
+	ident = !n->have_link || !streq(n->raw.kind, l->kind) || !streq(n->raw.alias, l->alias);
 	n->raw = *l;
 	n->n_obs++;
 	n->have_link = true;
@@ -2035,11 +2167,12 @@ static int on_link(struct pairing *p, const struct fo_link_info *l, uint64_t now
 	if (p->nl_syncing)
 		n->link_seen = true;
 	exp_observe(n);
-	r = nic_changed(p, n, now);
+	r = nic_changed_full(p, n, now, ident);
 	if (r < 0)
 		return r;
 	if (renamed && n->pair && n->link.master_ifindex > 0)
-		n->pair->reassert_primary = n->pair->reassert_primary || n->ifindex == n->pair->pri_ifindex;
+		n->pair->reassert_primary =
+			n->pair->reassert_primary || n->ifindex == n->pair->pri_ifindex;
 	return 0;
 }
 
@@ -2052,6 +2185,7 @@ static int on_link_gone(struct pairing *p, int ifindex, uint64_t now)
 		return -EINVAL;
 	if (!n || !n->have_link)
 		return 0;
+	name_freed(p, n->link.name);
 	n->have_link = false;
 	n->synthetic = false;
 	n->exp.mask = 0;
@@ -2080,9 +2214,10 @@ static int on_device(struct pairing *p, const struct fo_device_info *d, uint64_t
 	struct nic *n;
 	int r;
 
-	if (d->ifindex <= 0 || !str_ok(d->name, sizeof(d->name)) || !str_ok(d->driver, sizeof(d->driver)) ||
-	    !str_ok(d->pci_addr, sizeof(d->pci_addr)) || !str_ok(d->phys_port_name, sizeof(d->phys_port_name)) ||
-	    d->group.status < 0 || d->group.status >= PCICAP_STATUS_MAX ||
+	if (d->ifindex <= 0 || !str_ok(d->name, sizeof(d->name)) ||
+	    !str_ok(d->driver, sizeof(d->driver)) || !str_ok(d->pci_addr, sizeof(d->pci_addr)) ||
+	    !str_ok(d->phys_port_name, sizeof(d->phys_port_name)) || d->group.status < 0 ||
+	    d->group.status >= PCICAP_STATUS_MAX ||
 	    !str_ok(d->group.reason, sizeof(d->group.reason)))
 		return -EINVAL;
 	r = nic_get(p, d->ifindex, &n);
@@ -2125,7 +2260,7 @@ static void on_sync_begin(struct pairing *p, bool udev)
 		p->udev_syncing = true;
 	else {
 		p->nl_syncing = true;
-		p->nl_sync_gen++;
+		p->nl_dump_begins++;
 	}
 }
 
@@ -2161,17 +2296,27 @@ static int on_sync_end(struct pairing *p, bool udev, uint64_t now, struct fo_act
 		}
 		i++;
 	}
+	if (p->rescan_nl || p->rescan_udev) {
+		if (udev)
+			p->rescan_udev = false;
+		else
+			p->rescan_nl = false;
+		if (!p->rescan_nl && !p->rescan_udev)
+			for (size_t i = 0; i < p->n_pairs; i++)
+				p->pairs[i]->dirty = true;
+	}
 	if (udev) {
 		p->udev_syncing = false;
 		p->udev_synced = true;
 	} else {
 		p->nl_syncing = false;
 		p->nl_synced = true;
-		p->nl_dumps_done++;
+		p->nl_dump_complete = p->nl_dump_begins;
 	}
 	if (p->started)
-		emit_event(p, ret, FO_EV_RESYNC, 0, false, "failoverd: %s resync done, %zu entries gone",
-			   udev ? "udev" : "netlink", gone);
+		emit_event(p, ret, FO_EV_RESYNC, 0, false,
+			   "failoverd: %s resync done, %zu entries gone", udev ? "udev" : "netlink",
+			   gone);
 	else if (p->nl_synced && p->udev_synced) {
 		p->started = true;
 		for (size_t i = 0; i < p->n_pairs; i++)
@@ -2204,7 +2349,8 @@ static enum fail_class classify(int error)
  * cannot report a field, a lost event): believe the request did what it
  * said, until an observation shows a third value or a fresh dump.
  */
-static int apply_overlay(struct pairing *p, const struct fo_action *a, int new_ifindex, uint64_t now)
+static int apply_overlay(struct pairing *p, const struct fo_action *a, int new_ifindex,
+			 uint64_t now)
 {
 	struct nic *n = link_find(p, a->ifindex);
 	struct fo_link_info want = {};
@@ -2221,7 +2367,8 @@ static int apply_overlay(struct pairing *p, const struct fo_action *a, int new_i
 			n->raw = (struct fo_link_info) { .ifindex = new_ifindex, .mtu = a->mtu };
 			strscpy(n->raw.name, IFNAMSIZ, a->name);
 			memcpy(n->raw.mac, a->mac, FO_MAC_LEN);
-			strscpy(n->raw.kind, FO_KIND_LEN, a->backend == FO_BACKEND_TEAM ? "team" : "bond");
+			(void) snprintf(n->raw.kind, FO_KIND_LEN, "%s",
+					a->backend == FO_BACKEND_TEAM ? "team" : "bond");
 			strscpy(n->raw.alias, FO_ALIAS_LEN, a->alias);
 			n->have_link = true;
 			n->synthetic = true;
@@ -2355,7 +2502,8 @@ static bool effect_seen(const struct pairing *p, const struct pair *pr)
 	case FO_ACT_SET_MAC:
 		return memcmp(n->raw.mac, a->mac, FO_MAC_LEN) == 0;
 	case FO_ACT_ENSLAVE:
-		return n->raw.master_ifindex == a->master_ifindex || !link_find(p, a->master_ifindex);
+		return n->raw.master_ifindex == a->master_ifindex ||
+		       !link_find(p, a->master_ifindex);
 	case FO_ACT_RELEASE:
 		return n->raw.master_ifindex == 0;
 	case FO_ACT_SET_PRIMARY:
@@ -2393,19 +2541,31 @@ static int confirm_check(struct pairing *p, struct pair *pr, uint64_t now)
 	}
 	if (now < pr->confirm_until)
 		return 0;
-	pr->confirming = false;
+	if (p->nl_dump_complete > pr->confirm_dumps) {
+		/* a full dump that started after the result did not show it: it is the truth */
+		pr->confirming = false;
+		return 0;
+	}
 	n = link_find(p, pr->confirm.ifindex);
-	if (n && n->n_obs != pr->confirm_obs)
-		return 0; /* the kernel spoke about it since and did not show our change: trust it */
-	if (p->nl_dumps_done != pr->confirm_dumps)
-		return 0; /* a full dump since the result did not show it either */
+	if (n && n->n_obs != pr->confirm_obs && pr->confirm.type != FO_ACT_SET_ACTIVE &&
+	    now < pr->confirm_started + CONFIRM_WAIT_MAX_USEC) {
+		/*
+		 * Events about the device arrived but not ours yet: they were queued
+		 * before our request (a busy daemon).  Ours follows them in order.
+		 */
+		pr->confirm_until = now + FO_CONFIRM_TIMEOUT_USEC;
+		return 0;
+	}
+	/* silence (or an adapter that cannot report the field, e.g. team activeport) */
+	pr->confirming = false;
 	r = apply_overlay(p, &pr->confirm, pr->confirm_new_ifindex, now);
 	if (r < 0)
 		return r;
 	return 0;
 }
 
-static int on_result(struct pairing *p, const struct fo_obs *o, uint64_t now, struct fo_actions *ret)
+static int on_result(struct pairing *p, const struct fo_obs *o, uint64_t now,
+		     struct fo_actions *ret)
 {
 	struct request rq = p->req;
 	struct pair *pr = rq.pair;
@@ -2460,8 +2620,9 @@ static int on_result(struct pairing *p, const struct fo_obs *o, uint64_t now, st
 		pr->confirm = rq.a;
 		pr->confirm_new_ifindex = o->result.new_ifindex;
 		pr->confirm_until = now + FO_CONFIRM_TIMEOUT_USEC;
+		pr->confirm_started = now;
 		pr->confirm_obs = n ? n->n_obs : 0;
-		pr->confirm_dumps = p->nl_dumps_done;
+		pr->confirm_dumps = p->nl_dump_begins;
 		if (rq.has_undo) {
 			struct undo u = rq.undo;
 
@@ -2479,11 +2640,12 @@ static int on_result(struct pairing *p, const struct fo_obs *o, uint64_t now, st
 	{
 		enum fail_class c = classify(err);
 
-		emit_event(p, ret, FO_EV_ACTION_FAILED, err, c != FAIL_PERMANENT, "%s: %s%s failed with %s (%s)",
-			   who, rq.is_undo ? "rollback " : "", pairing_action_name(rq.a.type),
-			   pairing_errno_name(err),
-			   c == FAIL_TRANSIENT ? "transient, will retry" :
-			   c == FAIL_VANISHED ? "device vanished" : "permanent");
+		emit_event(p, ret, FO_EV_ACTION_FAILED, err, c != FAIL_PERMANENT,
+			   "%s: %s%s failed with %s (%s)", who, rq.is_undo ? "rollback " : "",
+			   pairing_action_name(rq.a.type), pairing_errno_name(err),
+			   c == FAIL_TRANSIENT	? "transient, will retry"
+			   : c == FAIL_VANISHED ? "device vanished"
+						: "permanent");
 		pr->last_error = err;
 		if (c == FAIL_VANISHED) {
 			/* what we only believed about the devices involved is void */
@@ -2516,9 +2678,18 @@ static int on_result(struct pairing *p, const struct fo_obs *o, uint64_t now, st
 		if (rq.is_undo) {
 			if (rq.a.type == FO_ACT_SET_UP && n && n->role == FO_ROLE_STANDBY)
 				pr->standby_was_up = true;
-			if (c == FAIL_TRANSIENT && rq.has_undo) {
-				/* never give up restoring a device: the same step again, later */
-				undo_push(pr, &rq.undo);
+			/*
+			 * Never give up restoring a device on a transient error: the same
+			 * step again, later.  "Vanished" for a device we still see (the
+			 * RTM_DELLINK may follow) is retried a few times, then dropped.
+			 */
+			if (rq.has_undo && (c == FAIL_TRANSIENT ||
+					    (c == FAIL_VANISHED && link_find(p, rq.a.ifindex) &&
+					     rq.undo.tries < UNDO_VANISHED_TRIES))) {
+				struct undo u = rq.undo;
+
+				u.tries++;
+				undo_push(pr, &u);
 				pr->n_undone--;
 				backoff_grow(p, pr);
 				pr->hold = HOLD_BACKOFF;
@@ -2530,6 +2701,8 @@ static int on_result(struct pairing *p, const struct fo_obs *o, uint64_t now, st
 			pr->fail_class = c;
 			pr->fail_error = err;
 			pr->fail_action = rq.a.type;
+			strscpy(pr->refused_name, IFNAMSIZ,
+				rq.a.type == FO_ACT_CREATE || rq.a.type == FO_ACT_RENAME ? rq.a.name : "");
 		}
 		pr->compensating = true;
 		if (rq.a.type == FO_ACT_SET_UP || rq.a.type == FO_ACT_SET_PRIMARY ||
@@ -2542,8 +2715,11 @@ static int on_result(struct pairing *p, const struct fo_obs *o, uint64_t now, st
 	return 0;
 }
 
-static void on_rescan(struct pairing *p)
+static void on_rescan(struct pairing *p, uint64_t now)
 {
+	/* the daemon follows with a full dump and enumeration: wait for both */
+	p->rescan_nl = p->rescan_udev = true;
+	p->rescan_until = now + RESCAN_WAIT_MAX_USEC;
 	for (size_t i = 0; i < p->n_pairs; i++) {
 		struct pair *pr = p->pairs[i];
 
@@ -2557,7 +2733,8 @@ static void on_rescan(struct pairing *p)
 	}
 }
 
-int pairing_feed(struct pairing *p, const struct fo_obs *obs, uint64_t now_usec, struct fo_actions *ret)
+int pairing_feed(struct pairing *p, const struct fo_obs *obs, uint64_t now_usec,
+		 struct fo_actions *ret)
 {
 	int r = 0;
 
@@ -2590,11 +2767,11 @@ int pairing_feed(struct pairing *p, const struct fo_obs *obs, uint64_t now_usec,
 	case FO_OBS_TICK:
 		break;
 	case FO_OBS_RESCAN:
-		on_rescan(p);
+		on_rescan(p, now_usec);
 		break;
 	case FO_OBS_MAX:
 	case FO_OBS_INVALID:
-	default:
+	default: /* the type comes from an adapter: any value can arrive */
 		r = -EINVAL;
 		break;
 	}
@@ -2672,13 +2849,13 @@ int pairing_nic(const struct pairing *p, size_t i, struct fo_nic_view *ret)
 	n = p->nics[i];
 	*ret = (struct fo_nic_view) {
 		.ifindex = n->ifindex,
-		.role = n->role,
+		.role = n->unpaired ? FO_ROLE_NONE : n->role,
 		.master_ifindex = n->have_link ? n->link.master_ifindex : 0,
 		.carrier = n->have_link && n->link.carrier,
 		.initialized = n->have_dev && n->dev.initialized,
 	};
 	strscpy(ret->name, sizeof(ret->name), nic_name(n));
-	if (n->key_valid)
+	if (n->key_valid && !n->unpaired)
 		ret->key = n->key;
 	strscpy(ret->reason, sizeof(ret->reason), n->reason);
 	return 0;
@@ -2698,22 +2875,20 @@ int pairing_pair(const struct pairing *p, size_t i, uint64_t now_usec, struct fo
 	if (!p || !ret || i >= p->n_pairs)
 		return -EINVAL;
 	pr = p->pairs[i];
-	for (size_t j = 0; j < p->n_nics; j++) {
-		const struct nic *n = p->nics[j];
-
-		if (n->pair != pr || !n->have_link)
+	for (const struct nic *n = pr->members; n; n = n->pair_next) {
+		if (!n->have_link)
 			continue;
 		if (n->role == FO_ROLE_AGGREGATE && (!a || n->ifindex == pr->agg_ifindex))
 			a = n;
 	}
-	for (size_t j = 0; j < p->n_nics; j++) {
-		const struct nic *n = p->nics[j];
-
-		if (n->pair != pr || !n->have_link)
+	for (const struct nic *n = pr->members; n; n = n->pair_next) {
+		if (!n->have_link)
 			continue;
-		if (n->role == FO_ROLE_STANDBY && (!sby || (a && n->link.master_ifindex == a->ifindex)))
+		if (n->role == FO_ROLE_STANDBY &&
+		    (!sby || (a && n->link.master_ifindex == a->ifindex)))
 			sby = n->ifindex;
-		else if (n->role == FO_ROLE_PRIMARY && (!pri || (a && n->link.master_ifindex == a->ifindex)))
+		else if (n->role == FO_ROLE_PRIMARY &&
+			 (!pri || (a && n->link.master_ifindex == a->ifindex)))
 			pri = n->ifindex;
 	}
 	*ret = (struct fo_pair_view) {

@@ -20,7 +20,10 @@
  * the next one when the result of the previous one is fed back.  Every
  * request must therefore be answered with an FO_OBS_RESULT, also in a dry
  * run (answer 0 and a made-up new_ifindex for CREATE to see the whole
- * plan); an unanswered request stalls the engine.
+ * plan); an unanswered request stalls the engine.  After a successful
+ * result the pair also waits for an observation showing the change (the
+ * RTM_NEWLINK it causes), at most FO_CONFIRM_TIMEOUT_USEC: a dry run that
+ * feeds simulated observations plans at full speed.
  */
 #pragma once
 
@@ -177,12 +180,17 @@ enum fo_obs_type {
 	FO_OBS_LINK_GONE,   /* rtnetlink: RTM_DELLINK */
 	FO_OBS_DEVICE,      /* udev: net device added/changed/moved (upsert) */
 	FO_OBS_DEVICE_GONE, /* udev: net device removed */
-	FO_OBS_SYNC_BEGIN,  /* a full dump/enumeration starts: everything is "unconfirmed" */
+	FO_OBS_SYNC_BEGIN,  /* a full dump/enumeration starts: everything is "unconfirmed".
+			     * Feed what the monitor socket already holds BEFORE starting
+			     * a dump: an event older than a dump, fed after it, undoes
+			     * the dump's truth until the next change of that link */
 	FO_OBS_SYNC_END,    /* ... ends: unconfirmed entries are gone; startup done on first */
 	FO_OBS_RESULT,      /* outcome of an earlier action */
 	FO_OBS_TICK,        /* the deadline the engine asked for has passed */
-	FO_OBS_RESCAN,      /* operator "rescan": forget refusals, back-off and fight holds;
-			     * the daemon follows it with a full netlink dump + udev enumeration */
+	FO_OBS_RESCAN,      /* operator "rescan": forget refusals, back-off and fight holds.
+			     * The daemon MUST follow it with a full netlink dump and udev
+			     * enumeration (SYNC_BEGIN..SYNC_END each): the engine sends no
+			     * request until both have ended (at most 10 s) */
 	FO_OBS_MAX,
 	FO_OBS_INVALID = -1,
 };

@@ -66,6 +66,7 @@ struct snapshot {
 	uint64_t resyncs_total;
 	uint64_t observations_total;
 	uint64_t actions_total;        /* requests the executor performed or would perform */
+	uint64_t engine_events_dropped; /* events the engine could not report (full buffer) */
 	uint64_t events_total[FO_EV_MAX];
 	const struct snapshot_nic *nics;
 	size_t n_nics;

@@ -91,12 +91,9 @@ static json_t *json_time(uint64_t realtime_usec)
 
 static json_t *json_errno(int error)
 {
-	const char *name;
-
 	if (error == 0)
 		return json_null();
-	name = strerrorname_np(error < 0 ? -error : error);
-	return json_string(name ? name : "unknown");
+	return json_string(pairing_errno_name(error));
 }
 
 static json_t *build_event(struct builder *b, const struct snapshot_event *e)
@@ -218,6 +215,7 @@ json_t *status_build(const struct snapshot *s)
 	set(&b, m, "resyncs_total", json_uint(s->resyncs_total));
 	set(&b, m, "observations_total", json_uint(s->observations_total));
 	set(&b, m, "actions_total", json_uint(s->actions_total));
+	set(&b, m, "engine_events_dropped_total", json_uint(s->engine_events_dropped));
 	for (int e = 0; e < FO_EV_MAX; e++)
 		set(&b, ev, pairing_event_name((enum fo_event_type) e), json_uint(s->events_total[e]));
 	set(&b, m, "events_total", ev);

@@ -269,7 +269,8 @@ START_TEST(test_bridge_type_from_config)
 	assert_id_out(r, "");
 	id_done(&r);
 
-	r = run_id_conf("fop1", "pair_by_mac = off\nbridge_cap_type = 0x42\n");
+	/* The config file takes decimal, as the daemon does: 66 = 0x42. */
+	r = run_id_conf("fop1", "pair_by_mac = off\nbridge_cap_type = 66\n");
 	assert_id_out(r, "FAILOVER_GROUP_ID=" GID_S "\nFAILOVER_ROLE=primary\n"
 			 "FAILOVER_KEY_SOURCE=group-id\n");
 	id_done(&r);

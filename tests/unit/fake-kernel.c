@@ -133,10 +133,11 @@ static void snapshot_dev(const struct fk_dev *d, struct fo_device_info *dv)
 		dv->group.group_id = d->group_id;
 	} else if (d->pci[0]) {
 		dv->group.status = PCICAP_ABSENT;
-		strscpy(dv->group.reason, PCICAP_REASON_LEN, "no group-ID capability");
+		(void) snprintf(dv->group.reason, PCICAP_REASON_LEN, "%s",
+				"no group-ID capability");
 	} else {
 		dv->group.status = PCICAP_NOT_PCI;
-		strscpy(dv->group.reason, PCICAP_REASON_LEN, "not a PCI device");
+		(void) snprintf(dv->group.reason, PCICAP_REASON_LEN, "%s", "not a PCI device");
 	}
 }
 
@@ -198,7 +199,8 @@ static void reselect(struct fk *fk, struct fk_dev *agg)
 	int old = agg->active;
 
 	if (!streq(agg->kind, "bond")) {
-		if (agg->active && (!(cur = fk_dev(fk, agg->active)) || cur->master != agg->ifindex))
+		if (agg->active &&
+		    (!(cur = fk_dev(fk, agg->active)) || cur->master != agg->ifindex))
 			agg->active = 0;
 		if (old != agg->active)
 			q_link(fk, agg);
@@ -254,7 +256,8 @@ static int fk_new_ifindex(struct fk *fk, struct fk_dev **ret)
 {
 	for (size_t i = 0; i < FK_DEVS_MAX; i++)
 		if (!fk->dev[i].exists) {
-			fk->dev[i] = (struct fk_dev) { .exists = true, .ifindex = fk->next_ifindex++ };
+			fk->dev[i] =
+				(struct fk_dev) { .exists = true, .ifindex = fk->next_ifindex++ };
 			*ret = &fk->dev[i];
 			return fk->dev[i].ifindex;
 		}
@@ -282,14 +285,16 @@ static void note_found(struct fk *fk, struct fk_dev *d)
 		return;
 	if (d->ext_touched) {
 		/* only a transaction that starts now (nothing to undo yet) finds it anew */
-		if (!fk->eng || fk_pair_of(fk, d->ifindex, &v) < 0 || v.transaction_phase != 0 || v.rolling_back)
+		if (!fk->eng || fk_pair_of(fk, d->ifindex, &v) < 0 || v.transaction_phase != 0 ||
+		    v.rolling_back)
 			return;
 		d->ext_touched = false;
 	}
+	/* as the engine found it: what it had been told (it cannot know better) */
 	d->found_valid = true;
 	d->refused_write = false;
-	d->found_up = d->up;
-	strscpy(d->found_name, IFNAMSIZ, d->name);
+	d->found_up = d->told_up;
+	strscpy(d->found_name, IFNAMSIZ, d->told_name);
 }
 
 /*
@@ -309,7 +314,8 @@ static bool owned(const struct fk *fk, const struct fk_dev *d, char *why, size_t
 
 	if (is_ours(d))
 		return true;
-	if (d->standby_feature || streq(d->phys_port_name, "sby") || streq(d->driver, "hv_netvsc")) {
+	if (d->standby_feature || streq(d->phys_port_name, "sby") ||
+	    streq(d->driver, "hv_netvsc")) {
 		(void) snprintf(why, len, "%s is kernel-managed", d->name);
 		return false;
 	}
@@ -318,7 +324,8 @@ static bool owned(const struct fk *fk, const struct fk_dev *d, char *why, size_t
 			if (fk->dev[i].exists && fk->dev[i].ifindex == d->told_master)
 				m = &fk->dev[i];
 		if (m && !is_ours(m)) {
-			(void) snprintf(why, len, "%s is enslaved to foreign %s", d->name, m ? m->name : "?");
+			(void) snprintf(why, len, "%s is enslaved to foreign %s", d->name,
+					m ? m->name : "?");
 			return false;
 		}
 	}
@@ -348,7 +355,8 @@ static void check_request(struct fk *fk, const struct fo_action *a)
 			  pairing_action_name(a->type), d->name, why);
 	if (a->type == FO_ACT_SET_DOWN && d->told_has_addresses)
 		violation(fk, "SET_DOWN %s: it has addresses", d->name);
-	if ((a->type == FO_ACT_DELETE || a->type == FO_ACT_SET_PRIMARY || a->type == FO_ACT_SET_ACTIVE) &&
+	if ((a->type == FO_ACT_DELETE || a->type == FO_ACT_SET_PRIMARY ||
+	     a->type == FO_ACT_SET_ACTIVE) &&
 	    !is_ours(d))
 		violation(fk, "%s on %s, not our aggregate", pairing_action_name(a->type), d->name);
 	if (a->type == FO_ACT_ENSLAVE) {
@@ -383,7 +391,8 @@ static int execute(struct fk *fk, const struct fo_action *a, int *ret_new)
 		if (r < 0)
 			return r;
 		strscpy(d->name, IFNAMSIZ, a->name);
-		strscpy(d->kind, FO_KIND_LEN, a->backend == FO_BACKEND_TEAM ? "team" : "bond");
+		(void) snprintf(d->kind, FO_KIND_LEN, "%s",
+				a->backend == FO_BACKEND_TEAM ? "team" : "bond");
 		strscpy(d->alias, FO_ALIAS_LEN, a->alias);
 		memcpy(d->mac, a->mac, FO_MAC_LEN);
 		d->mtu = a->mtu ? a->mtu : 1500;
@@ -412,7 +421,6 @@ static int execute(struct fk *fk, const struct fo_action *a, int *ret_new)
 		if (!is_agg(d) && !d->master)
 			note_found(fk, d);
 		d->up = a->type == FO_ACT_SET_UP;
-		d->downed_by_engine = !d->up && d->virtio;
 		q_link(fk, d);
 		if ((m = fk_dev(fk, d->master)))
 			reselect(fk, m);
@@ -471,7 +479,6 @@ static int execute(struct fk *fk, const struct fo_action *a, int *ret_new)
 		memcpy(d->mac, m->mac, FO_MAC_LEN);
 		d->mtu = m->mtu;
 		d->up = true;
-		d->downed_by_engine = false;
 		q_link(fk, d);
 		reselect(fk, m);
 		q_link(fk, m);
@@ -482,8 +489,6 @@ static int execute(struct fk *fk, const struct fo_action *a, int *ret_new)
 		if (!d->master)
 			return -EINVAL;
 		release(fk, d, false);
-		if (d->virtio)
-			d->downed_by_engine = true;
 		return 0;
 	case FO_ACT_SET_PRIMARY:
 		if (!d)
@@ -554,7 +559,10 @@ static void feed(struct fk *fk, const struct fo_obs *o)
 
 		if (d) {
 			d->told_master = o->link.master_ifindex;
-			d->told_master_ours = d->told_master > 0 && d->told_master < FK_IFINDEX_MAX &&
+			d->told_up = o->link.flags & IFF_UP;
+			strscpy(d->told_name, IFNAMSIZ, o->link.name);
+			d->told_master_ours = d->told_master > 0 &&
+					      d->told_master < FK_IFINDEX_MAX &&
 					      fk->created[d->told_master];
 			d->told_has_addresses = o->link.has_addresses;
 		}
@@ -564,8 +572,8 @@ static void feed(struct fk *fk, const struct fo_obs *o)
 		violation(fk, "pairing_feed(type %d) = %d", o->type, r);
 	fk->deadline = out.next_deadline_usec;
 	if (fk->deadline != FO_TIME_NEVER && fk->deadline < fk->now)
-		violation(fk, "deadline %llu in the past (now %llu)", (unsigned long long) fk->deadline,
-			  (unsigned long long) fk->now);
+		violation(fk, "deadline %llu in the past (now %llu)",
+			  (unsigned long long) fk->deadline, (unsigned long long) fk->now);
 	for (size_t i = 0; i < out.n; i++) {
 		const struct fo_action *a = &out.a[i];
 
@@ -575,7 +583,8 @@ static void feed(struct fk *fk, const struct fo_obs *o)
 			fk_log(fk, "%8.3f event %s: %s", (double) fk->now / 1e6,
 			       pairing_event_name(a->event), a->text);
 			if (!a->text[0])
-				violation(fk, "event %s without text", pairing_event_name(a->event));
+				violation(fk, "event %s without text",
+					  pairing_event_name(a->event));
 			continue;
 		}
 		n_req++;
@@ -624,11 +633,29 @@ static void pump(struct fk *fk)
 			fk->requests_failed++;
 		if ((d = fk_dev(fk, a.ifindex))) {
 			/* a write the kernel refused for good may leave it changed: not the engine's fault */
-			bool transient = r == -EBUSY || r == -EAGAIN || r == -ENOBUFS || r == -ENOMEM ||
-					 r == -ETIMEDOUT || r == -EINTR;
+			bool transient = r == -EBUSY || r == -EAGAIN || r == -ENOBUFS ||
+					 r == -ENOMEM || r == -ETIMEDOUT || r == -EINTR;
 
-			if (r < 0 && !transient)
+			if (r < 0 && !transient) {
+				struct fo_pair_view v;
+
 				d->refused_write = true;
+				/*
+				 * A rollback the kernel refused for good may leave the other
+				 * devices of that transaction changed too (a standby cannot
+				 * get its name back from an aggregate that cannot be deleted).
+				 */
+				if (fk_pair_of(fk, d->ifindex, &v) == 0 && v.rolling_back) {
+					int ids[] = { v.standby_ifindex, v.primary_ifindex };
+
+					for (size_t k = 0; k < ELEMENTSOF(ids); k++) {
+						struct fk_dev *m = fk_dev(fk, ids[k]);
+
+						if (m)
+							m->refused_write = true;
+					}
+				}
+			}
 		}
 		fk->outstanding = false;
 		o.result.action_id = a.id;
@@ -752,19 +779,27 @@ int fk_add_dev(struct fk *fk, const struct fk_dev *tmpl)
 	return ifindex;
 }
 
-int fk_add_standby(struct fk *fk, const char *name, const uint8_t mac[FO_MAC_LEN], uint64_t group_id,
-		   bool up)
+int fk_add_standby(struct fk *fk, const char *name, const uint8_t mac[FO_MAC_LEN],
+		   uint64_t group_id, bool up)
 {
 	struct fk_dev t = {
-		.up = up, .carrier = true, .has_perm_mac = true, .mtu = 1500, .min_mtu = 68, .max_mtu = 65535,
-		.udev_known = true, .initialized = true, .virtio = true, .group_id = group_id,
+		.up = up,
+		.carrier = true,
+		.has_perm_mac = true,
+		.mtu = 1500,
+		.min_mtu = 68,
+		.max_mtu = 65535,
+		.udev_known = true,
+		.initialized = true,
+		.virtio = true,
+		.group_id = group_id,
 	};
 
 	strscpy(t.name, IFNAMSIZ, name);
 	memcpy(t.mac, mac, FO_MAC_LEN);
 	memcpy(t.perm_mac, mac, FO_MAC_LEN);
-	strscpy(t.driver, FO_DRIVER_LEN, "virtio_net");
-	strscpy(t.pci, FO_PCI_ADDR_LEN, "0000:00:03.0");
+	(void) snprintf(t.driver, FO_DRIVER_LEN, "%s", "virtio_net");
+	(void) snprintf(t.pci, FO_PCI_ADDR_LEN, "%s", "0000:00:03.0");
 	return fk_add_dev(fk, &t);
 }
 
@@ -779,8 +814,9 @@ int fk_add_vf(struct fk *fk, const char *name, const uint8_t mac[FO_MAC_LEN], ui
 	strscpy(t.name, IFNAMSIZ, name);
 	memcpy(t.mac, mac, FO_MAC_LEN);
 	memcpy(t.perm_mac, mac, FO_MAC_LEN);
-	strscpy(t.driver, FO_DRIVER_LEN, "e1000e");
-	(void) snprintf(t.pci, FO_PCI_ADDR_LEN, "0000:%02x:00.0", (unsigned) fk->next_ifindex & 0xff);
+	(void) snprintf(t.driver, FO_DRIVER_LEN, "%s", "e1000e");
+	(void) snprintf(t.pci, FO_PCI_ADDR_LEN, "0000:%02x:00.0",
+			(unsigned) fk->next_ifindex & 0xff);
 	return fk_add_dev(fk, &t);
 }
 
@@ -882,7 +918,7 @@ int fk_admin_foreign_bond(struct fk *fk, const char *name, int slave_ifindex)
 	int ifindex;
 
 	strscpy(t.name, IFNAMSIZ, name);
-	strscpy(t.kind, FO_KIND_LEN, "bond");
+	(void) snprintf(t.kind, FO_KIND_LEN, "%s", "bond");
 	fk_mac(t.mac, 0xbb0000u + (unsigned) fk->next_ifindex);
 	ifindex = fk_add_dev(fk, &t);
 	if (ifindex < 0)
@@ -926,6 +962,13 @@ void fk_touch(struct fk *fk, int ifindex)
 static void dump(struct fk *fk, bool udev)
 {
 	struct fo_obs o = { .type = FO_OBS_SYNC_BEGIN, .sync_udev = udev };
+
+	/*
+	 * The daemon reads what its monitor socket holds before it dumps (an
+	 * event older than a dump fed after it would undo the dump's truth).
+	 */
+	while (udev ? fk_deliver_udev(fk) : fk_deliver_nl(fk))
+		;
 
 	feed_pump(fk, &o);
 	for (size_t i = 0; i < FK_DEVS_MAX; i++) {
@@ -1008,7 +1051,8 @@ void fk_check_quiescent(struct fk *fk)
 		struct fo_pair_view v;
 
 		/* a transaction (or its rollback) still running is not done yet */
-		if (pairing_pair(fk->eng, i, fk->now, &v) == 0 && (v.rolling_back || v.in_transaction))
+		if (pairing_pair(fk->eng, i, fk->now, &v) == 0 &&
+		    (v.rolling_back || v.in_transaction))
 			return;
 	}
 	for (size_t i = 0; i < FK_DEVS_MAX; i++) {
@@ -1029,7 +1073,9 @@ void fk_check_quiescent(struct fk *fk)
 		if (d->up != d->found_up)
 			violation(fk, "%s left %s (found %s)", d->name, d->up ? "up" : "down",
 				  d->found_up ? "up" : "down");
-		else if (!streq(d->name, d->found_name) && !fk_by_name(fk, d->found_name))
+		/* the engine renames standbys only; VFs are renamed by udev */
+		else if (d->virtio && !streq(d->name, d->found_name) &&
+			 !fk_by_name(fk, d->found_name))
 			violation(fk, "%s left renamed (found as %s)", d->name, d->found_name);
 	}
 }
@@ -1061,11 +1107,12 @@ void fk_canon(const struct fk *fk, char *buf, size_t len)
 			if (d->active && fk->dev[j].ifindex == d->active)
 				active = fk->dev[j].name;
 		}
-		(void) snprintf(lines[n], sizeof(lines[n]),
-				"%s%s%s %s master=%s mac=%02x%02x%02x primary=%s active=%s alias=%s",
-				d->name, d->kind[0] ? "/" : "", d->kind, d->up ? "UP" : "down", master,
-				d->mac[3], d->mac[4], d->mac[5], d->primary_name[0] ? d->primary_name : "-",
-				active, d->alias[0] ? d->alias : "-");
+		(void) snprintf(
+			lines[n], sizeof(lines[n]),
+			"%s%s%s %s master=%s mac=%02x%02x%02x primary=%s active=%s alias=%s",
+			d->name, d->kind[0] ? "/" : "", d->kind, d->up ? "UP" : "down", master,
+			d->mac[3], d->mac[4], d->mac[5], d->primary_name[0] ? d->primary_name : "-",
+			active, d->alias[0] ? d->alias : "-");
 		ptr[n] = lines[n];
 		n++;
 	}

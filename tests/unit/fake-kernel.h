@@ -57,11 +57,12 @@ struct fk_dev {
 	/* invariant bookkeeping: the device as the engine found it */
 	bool found_valid, found_up;
 	char found_name[IFNAMSIZ];
-	bool downed_by_engine;
 	bool refused_write;          /* the kernel (fault) refused a write for good: no judging */
 	/* what the engine was told last (it cannot know better): ownership is judged on this */
 	int told_master;
 	bool told_master_ours;
+	bool told_up;
+	char told_name[IFNAMSIZ];
 	bool ext_touched;            /* another actor changed it since the engine found it */
 	bool told_has_addresses;
 };

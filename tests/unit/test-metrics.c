@@ -53,6 +53,7 @@ START_TEST(test_sample)
 	has(t, "# TYPE failoverd_netlink_requests_total counter\nfailoverd_netlink_requests_total 17\n");
 	has(t, "failoverd_resyncs_total 1\n");
 	has(t, "failoverd_observations_total 230\n");
+	has(t, "failoverd_engine_events_dropped_total 0\n");
 	has(t, "failoverd_events_total{kind=\"paired\"} 1\n");
 	has(t, "failoverd_events_total{kind=\"failover\"} 0\n");
 	ck_assert_uint_eq(count(t, "failoverd_events_total{"), FO_EV_MAX);

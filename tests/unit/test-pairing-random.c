@@ -32,7 +32,7 @@
 
 #define SEC FO_USEC_PER_SEC
 #define N_KEYS 3
-#define DEFAULT_SEQS 3000
+#define DEFAULT_SEQS 10000
 
 struct rng {
 	uint64_t s;
@@ -69,9 +69,15 @@ static int random_fault(struct fk *fk, const struct fo_action *a, uint64_t n, vo
 {
 	struct fault_plan *fp = ud;
 
+	int e;
+
 	if (fp->percent == 0 || !chance(fp->r, fp->percent))
 		return 0;
-	return fault_errors[pick(fp->r, ELEMENTSOF(fault_errors))];
+	e = fault_errors[pick(fp->r, ELEMENTSOF(fault_errors))];
+	/* the kernel says ENODEV for devices that are gone: removals do that for real */
+	if ((e == -ENODEV || e == -ENOENT) && fk_dev(fk, a->ifindex))
+		e = -EBUSY;
+	return e;
 }
 
 static void key_mac(uint8_t mac[FO_MAC_LEN], unsigned k)
@@ -136,7 +142,8 @@ static int check_final(struct fk *fk, char *why, size_t len)
 		if (foreign || ns != 1)
 			continue;
 		if (!a || s->master != a->ifindex) {
-			(void) snprintf(why, len, "key %u: standby %s not in an aggregate", k, s->name);
+			(void) snprintf(why, len, "key %u: standby %s not in an aggregate", k,
+					s->name);
 			return -1;
 		}
 		if (nv == 1 && v->initialized) {
@@ -145,12 +152,13 @@ static int check_final(struct fk *fk, char *why, size_t len)
 				return -1;
 			}
 			if (streq(a->kind, "bond") && !streq(a->primary_name, v->name)) {
-				(void) snprintf(why, len, "key %u: bond primary \"%s\", VF %s", k, a->primary_name,
-						v->name);
+				(void) snprintf(why, len, "key %u: bond primary \"%s\", VF %s", k,
+						a->primary_name, v->name);
 				return -1;
 			}
 			if (streq(a->kind, "team") && v->carrier && a->active != v->ifindex) {
-				(void) snprintf(why, len, "key %u: team active %d, VF %d", k, a->active, v->ifindex);
+				(void) snprintf(why, len, "key %u: team active %d, VF %d", k,
+						a->active, v->ifindex);
 				return -1;
 			}
 		}
@@ -158,7 +166,8 @@ static int check_final(struct fk *fk, char *why, size_t len)
 			unsigned enslaved = 0;
 
 			for (size_t i = 0; i < FK_DEVS_MAX; i++)
-				if (fk->dev[i].exists && !fk->dev[i].virtio && fk->dev[i].master == a->ifindex)
+				if (fk->dev[i].exists && !fk->dev[i].virtio &&
+				    fk->dev[i].master == a->ifindex)
 					enslaved++;
 			if (enslaved > 1) {
 				(void) snprintf(why, len, "key %u: %u VFs enslaved", k, enslaved);
@@ -220,7 +229,7 @@ static int one_sequence(uint64_t seed, bool verbose, char *why, size_t len)
 	struct fault_plan fp = { .r = &r };
 	struct fo_config cfg;
 	static struct fk fk; /* big: keep it off the stack */
-	unsigned steps = 10 + pick(&r, 40), vf_names = 0;
+	unsigned steps = 10 + pick(&r, 40), vf_names = 0, sby_names = 0;
 	int rc = 0;
 
 	pairing_config_defaults(&cfg);
@@ -243,7 +252,8 @@ static int one_sequence(uint64_t seed, bool verbose, char *why, size_t len)
 		key_mac(mac, k);
 		fp.percent = chance(&r, 25) ? 10 + pick(&r, 40) : 0;
 		if (op < 12) {
-			(void) snprintf(name, sizeof(name), "vs%u", k);
+			/* unique: a taken name makes "rename back" impossible, a separate case */
+			(void) snprintf(name, sizeof(name), "vs%un%u", k, sby_names++);
 			d = fk_add_standby(&fk, name, mac, 0, chance(&r, 40));
 			if (d > 0 && chance(&r, 5))
 				fk_set_addresses(&fk, d, fk_dev(&fk, d)->up);
@@ -306,7 +316,8 @@ static int one_sequence(uint64_t seed, bool verbose, char *why, size_t len)
 		} else {
 			fk_rescan(&fk);
 		}
-		if (fk.eng && fk.deadline != FO_TIME_NEVER && fk.deadline < fk.now && fk_quiescent(&fk))
+		if (fk.eng && fk.deadline != FO_TIME_NEVER && fk.deadline < fk.now &&
+		    fk_quiescent(&fk))
 			fk_tick(&fk);
 	}
 
@@ -372,6 +383,7 @@ int main(int argc, char **argv)
 				break;
 		}
 	}
-	printf("%" PRIu64 " random sequences from seed %" PRIu64 ": %" PRIu64 " failed\n", n, first, failed);
+	printf("%" PRIu64 " random sequences from seed %" PRIu64 ": %" PRIu64 " failed\n", n, first,
+	       failed);
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

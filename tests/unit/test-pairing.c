@@ -81,10 +81,10 @@ static void world_basic(struct fk *fk, int *ret_sby, int *ret_vf)
 		*ret_vf = v;
 }
 
-static const char basic_final[] =
-	"ens4/bond down master=- mac=000001 primary=ens5 active=ens5 alias=failoverd:mac:52:54:00:00:00:01\n"
-	"ens4nsby UP master=ens4 mac=000001 primary=- active=- alias=-\n"
-	"ens5 UP master=ens4 mac=000001 primary=- active=- alias=-\n";
+static const char basic_final[] = "ens4/bond down master=- mac=000001 primary=ens5 active=ens5 "
+				  "alias=failoverd:mac:52:54:00:00:00:01\n"
+				  "ens4nsby UP master=ens4 mac=000001 primary=- active=- alias=-\n"
+				  "ens5 UP master=ens4 mac=000001 primary=- active=- alias=-\n";
 
 /* ------------------------------------------------------------ basics */
 
@@ -148,7 +148,7 @@ START_TEST(test_named_mode)
 	fk.cfg = cfg_default();
 	fk.cfg.naming = FO_NAMING_NAMED;
 	/* fo0 is taken by someone else: the aggregate gets fo1 */
-	strscpy(t.name, IFNAMSIZ, "fo0");
+	(void) snprintf(t.name, IFNAMSIZ, "%s", "fo0");
 	(void) fk_add_dev(&fk, &t);
 	world_basic(&fk, NULL, NULL);
 	fk_start(&fk);
@@ -277,14 +277,21 @@ START_TEST(test_startup_gating)
 	ck_assert_ptr_nonnull(p);
 	ck_assert_int_eq(pairing_feed(p, &o, 0, &out), 0);
 	fk_mac(mac, 1);
-	o = (struct fo_obs) { .type = FO_OBS_LINK, .link = { .ifindex = 3, .name = "ens4", .flags = 0,
-							     .has_perm_mac = true, .mtu = 1500 } };
+	o = (struct fo_obs) { .type = FO_OBS_LINK,
+			     .link = { .ifindex = 3,
+				       .name = "ens4",
+				       .flags = 0,
+				       .has_perm_mac = true,
+				       .mtu = 1500 } };
 	memcpy(o.link.perm_mac, mac, FO_MAC_LEN);
 	memcpy(o.link.mac, mac, FO_MAC_LEN);
 	ck_assert_int_eq(pairing_feed(p, &o, 0, &out), 0);
-	o = (struct fo_obs) { .type = FO_OBS_DEVICE, .device = { .ifindex = 3, .name = "ens4",
-								 .driver = "virtio_net", .is_virtio = true,
-								 .initialized = true } };
+	o = (struct fo_obs) { .type = FO_OBS_DEVICE,
+			     .device = { .ifindex = 3,
+					 .name = "ens4",
+					 .driver = "virtio_net",
+					 .is_virtio = true,
+					 .initialized = true } };
 	ck_assert_int_eq(pairing_feed(p, &o, 0, &out), 0);
 	o = (struct fo_obs) { .type = FO_OBS_SYNC_END, .sync_udev = false };
 	ck_assert_int_eq(pairing_feed(p, &o, 0, &out), 0);
@@ -316,7 +323,8 @@ START_TEST(test_malformed_observations)
 	ck_assert_int_eq(pairing_feed(p, &o, 0, &out), -EINVAL);
 	memset(o.link.name, 'a', sizeof(o.link.name)); /* not terminated */
 	ck_assert_int_eq(pairing_feed(p, &o, 0, &out), -EINVAL);
-	o = (struct fo_obs) { .type = FO_OBS_LINK, .link = { .ifindex = 4, .name = "x", .master_ifindex = 4 } };
+	o = (struct fo_obs) { .type = FO_OBS_LINK,
+			     .link = { .ifindex = 4, .name = "x", .master_ifindex = 4 } };
 	ck_assert_int_eq(pairing_feed(p, &o, 0, &out), -EINVAL);
 	o = (struct fo_obs) { .type = FO_OBS_DEVICE, .device = { .ifindex = 4, .name = "x" } };
 	o.device.group.status = 99;
@@ -367,7 +375,7 @@ START_TEST(test_config_check)
 	const char *why = NULL;
 
 	ck_assert_int_eq(pairing_config_check(&c, &why), 0);
-	strscpy(c.name_prefix, IFNAMSIZ, "eth");
+	(void) snprintf(c.name_prefix, IFNAMSIZ, "%s", "eth");
 	ck_assert_int_eq(pairing_config_check(&c, &why), -EINVAL);
 	ck_assert_ptr_nonnull(why);
 	ck_assert_ptr_null(pairing_new(&c));
@@ -705,7 +713,8 @@ START_TEST(test_name_reuse_is_not_the_old_nic)
 	ck_assert_int_eq(fk_dev(&fk, n2)->master, 0);
 	ck_assert(!fk_dev(&fk, n2)->found_valid);
 	fk_mac(mac, 1);
-	ck_assert_str_eq(fk_by_name(&fk, "ens4")->primary_name, "ens5"); /* stale name in bonding, harmless */
+	ck_assert_str_eq(fk_by_name(&fk, "ens4")->primary_name,
+			 "ens5"); /* stale name in bonding, harmless */
 	ck_assert_int_eq(fk_by_name(&fk, "ens4")->active, fk_by_name(&fk, "ens4nsby")->ifindex);
 	fk_done(&fk);
 }
@@ -738,7 +747,8 @@ START_TEST(test_udev_overflow_resync)
 	run(&fk);
 	for (unsigned i = 0; i < 3; i++) {
 		ck_assert_int_ne(fk_dev(&fk, ids[i * 2])->master, 0);
-		ck_assert_int_eq(fk_dev(&fk, ids[i * 2 + 1])->master, fk_dev(&fk, ids[i * 2])->master);
+		ck_assert_int_eq(fk_dev(&fk, ids[i * 2 + 1])->master,
+				 fk_dev(&fk, ids[i * 2])->master);
 	}
 	fk_done(&fk);
 }
@@ -883,17 +893,19 @@ static void m_standby_feature(struct fk *fk, int s, int vf)
 
 static void m_sby(struct fk *fk, int s, int vf)
 {
-	strscpy(fk_dev(fk, s)->phys_port_name, IFNAMSIZ, "sby");
+	(void) snprintf(fk_dev(fk, s)->phys_port_name, IFNAMSIZ, "%s", "sby");
 }
 
 static void m_net_failover_master(struct fk *fk, int s, int vf)
 {
-	struct fk_dev t = { .mtu = 1500, .udev_known = true, .initialized = true, .virtio = true, .up = true };
+	struct fk_dev t = {
+		.mtu = 1500, .udev_known = true, .initialized = true, .virtio = true, .up = true
+	};
 	int m;
 
 	/* the 3-netdev model: a virtio_net master without IFLA_INFO_KIND holding the VF */
-	strscpy(t.name, IFNAMSIZ, "ens3");
-	strscpy(t.driver, FO_DRIVER_LEN, "virtio_net");
+	(void) snprintf(t.name, IFNAMSIZ, "%s", "ens3");
+	(void) snprintf(t.driver, FO_DRIVER_LEN, "%s", "virtio_net");
 	m = fk_add_dev(fk, &t);
 	fk_dev(fk, vf)->master = m;
 }
@@ -903,8 +915,8 @@ static void m_hv_netvsc(struct fk *fk, int s, int vf)
 	struct fk_dev t = { .mtu = 1500, .udev_known = true, .initialized = true, .up = true };
 	int m;
 
-	strscpy(t.name, IFNAMSIZ, "eth0");
-	strscpy(t.driver, FO_DRIVER_LEN, "hv_netvsc");
+	(void) snprintf(t.name, IFNAMSIZ, "%s", "eth0");
+	(void) snprintf(t.driver, FO_DRIVER_LEN, "%s", "hv_netvsc");
 	m = fk_add_dev(fk, &t);
 	fk_dev(fk, vf)->master = m;
 }
@@ -1073,8 +1085,8 @@ static int inject_fault(struct fk *fk, const struct fo_action *a, uint64_t n, vo
 
 START_TEST(test_every_error_on_every_step)
 {
-	static const int errors[] = { -EBUSY, -EPERM, -EOPNOTSUPP, -EINVAL, -ENODEV, -EEXIST, -ENOMEM,
-				      -ETIMEDOUT, -ENOBUFS, -EAGAIN, -ENOENT, -EACCES };
+	static const int errors[] = { -EBUSY,  -EPERM,	   -EOPNOTSUPP, -EINVAL, -ENODEV, -EEXIST,
+				      -ENOMEM, -ETIMEDOUT, -ENOBUFS,	-EAGAIN, -ENOENT, -EACCES };
 	char want[CANON_LEN];
 	struct fk fk;
 	uint64_t steps;
@@ -1101,7 +1113,9 @@ START_TEST(test_every_error_on_every_step)
 		for (uint64_t k = 0; k < steps; k++)
 			for (size_t e = 0; e < ELEMENTSOF(errors); e++)
 				for (unsigned times = 1; times <= 2; times++) {
-					struct inject in = { .at = k, .error = errors[e], .times = times };
+					struct inject in = { .at = k,
+							     .error = errors[e],
+							     .times = times };
 
 					fk_init(&fk, &(struct fo_config) { 0 });
 					fk.cfg = cfg_default();
@@ -1116,7 +1130,8 @@ START_TEST(test_every_error_on_every_step)
 					ck_assert(fk_run(&fk, 0));
 					ck_assert_clean(&fk);
 					/* fk_run() checked "devices as found, standby not left down" */
-					ck_assert(fk_by_name(&fk, "ens4") || fk_by_name(&fk, "ens4nsby"));
+					ck_assert(fk_by_name(&fk, "ens4") ||
+						  fk_by_name(&fk, "ens4nsby"));
 					/* then everything converges: rescan lifts a permanent refusal */
 					run(&fk);
 					fk.fault = NULL;
@@ -1127,6 +1142,49 @@ START_TEST(test_every_error_on_every_step)
 					fk_done(&fk);
 				}
 	}
+}
+END_TEST
+
+/* The aggregate's CREATE fails and another device takes the standby's name meanwhile. */
+static int create_fails_name_taken(struct fk *fk, const struct fo_action *a, uint64_t n, void *ud)
+{
+	int *done = ud;
+
+	if (a->type == FO_ACT_CREATE && !*done) {
+		struct fk_dev t = { .mtu = 1500, .udev_known = true, .initialized = true };
+
+		*done = 1;
+		(void) snprintf(t.name, IFNAMSIZ, "%s", a->name);
+		(void) fk_add_dev(fk, &t);
+		return -EEXIST;
+	}
+	return 0;
+}
+
+START_TEST(test_rename_back_name_taken)
+{
+	struct fk fk;
+	int done = 0, s, squatter;
+
+	fk_init(&fk, &(struct fo_config) { 0 });
+	fk.cfg = cfg_default();
+	world_basic(&fk, &s, NULL);
+	fk.fault = create_fails_name_taken;
+	fk.fault_userdata = &done;
+	fk_start(&fk);
+	run(&fk);
+	/* it cannot get its name back: it stays "ens4nsby", up as found, and the pair waits */
+	ck_assert_str_eq(fk_dev(&fk, s)->name, "ens4nsby");
+	ck_assert_int_eq(fk_dev(&fk, s)->master, 0);
+	ck_assert_int_eq(state_of(&fk, s), FO_PAIR_REFUSED);
+	ck_assert_uint_ge(fk.events[FO_EV_ROLLBACK], 1);
+	/* the squatter leaves: the next build takes the name as planned */
+	squatter = fk_by_name(&fk, "ens4")->ifindex;
+	fk_remove(&fk, squatter);
+	run(&fk);
+	ck_assert_str_eq(fk_by_name(&fk, "ens4")->kind, "bond");
+	ck_assert_int_eq(fk_dev(&fk, s)->master, fk_by_name(&fk, "ens4")->ifindex);
+	fk_done(&fk);
 }
 END_TEST
 
@@ -1246,10 +1304,10 @@ START_TEST(test_fight_aggregate_deleted)
 	/* R8: recreated, re-enslaved, brought up again */
 	fk_admin_delete(&fk, fk_by_name(&fk, "ens4")->ifindex);
 	run(&fk);
-	ck_assert_canon_eq(&fk,
-		"ens4/bond UP master=- mac=000001 primary=ens5 active=ens5 alias=failoverd:mac:52:54:00:00:00:01\n"
-		"ens4nsby UP master=ens4 mac=000001 primary=- active=- alias=-\n"
-		"ens5 UP master=ens4 mac=000001 primary=- active=- alias=-\n");
+	ck_assert_canon_eq(&fk, "ens4/bond UP master=- mac=000001 primary=ens5 active=ens5 "
+				"alias=failoverd:mac:52:54:00:00:00:01\n"
+				"ens4nsby UP master=ens4 mac=000001 primary=- active=- alias=-\n"
+				"ens5 UP master=ens4 mac=000001 primary=- active=- alias=-\n");
 	ck_assert_uint_eq(fk.events[FO_EV_AGGREGATE_LOST], 1);
 	for (unsigned i = 1; i < fk.cfg.fight_limit; i++) {
 		fk_admin_delete(&fk, fk_by_name(&fk, "ens4")->ifindex);
@@ -1364,6 +1422,40 @@ START_TEST(test_reload_keeps_pairs)
 }
 END_TEST
 
+START_TEST(test_rescan_waits_for_dumps)
+{
+	struct fk fk;
+	struct fo_obs o = { .type = FO_OBS_RESCAN };
+	struct fo_actions out = { 0 };
+	int s;
+
+	fk_init(&fk, &(struct fo_config) { 0 });
+	fk.cfg = cfg_default();
+	fk.cfg.mac_pairing = FO_MAC_PAIRING_LIST; /* nothing pairs yet */
+	world_basic(&fk, &s, NULL);
+	fk_start(&fk);
+	run(&fk);
+	ck_assert_uint_eq(fk.requests, 0);
+	fk.cfg.mac_pairing = FO_MAC_PAIRING_ALL;
+	ck_assert_int_eq(pairing_set_config(fk.eng, &fk.cfg), 0);
+	/* a rescan: nothing until its dumps ended ... */
+	fk.requests = 0;
+	fk_touch(&fk, s);
+	ck_assert_int_eq(pairing_feed(fk.eng, &o, fk.now, &out), 0);
+	for (size_t i = 0; i < out.n; i++)
+		ck_assert_int_eq(out.a[i].type, FO_ACT_EVENT);
+	ck_assert_uint_eq(out.next_deadline_usec, fk.now + 10 * SEC);
+	while (fk_deliver_nl(&fk) || fk_deliver_udev(&fk))
+		;
+	ck_assert_uint_eq(fk.requests, 0);
+	/* ... or, if they never come, until 10 s passed */
+	fk_tick(&fk);
+	run(&fk);
+	ck_assert_str_eq(fk_by_name(&fk, "ens4")->kind, "bond");
+	fk_done(&fk);
+}
+END_TEST
+
 START_TEST(test_views)
 {
 	struct fk fk;
@@ -1386,6 +1478,25 @@ START_TEST(test_views)
 		saw_agg = saw_agg || nv.role == FO_ROLE_AGGREGATE;
 	}
 	ck_assert(saw_sby && saw_agg);
+	/* a PCI NIC whose permanent MAC no standby shares is not a primary */
+	{
+		uint8_t other[FO_MAC_LEN];
+		int lone;
+		bool seen = false;
+
+		fk_mac(other, 0x77);
+		lone = fk_add_vf(&fk, "ens9", other, 0, true);
+		run(&fk);
+		for (size_t i = 0; i < pairing_n_nics(fk.eng); i++) {
+			ck_assert_int_eq(pairing_nic(fk.eng, i, &nv), 0);
+			if (nv.ifindex != lone)
+				continue;
+			seen = true;
+			ck_assert_int_eq(nv.role, FO_ROLE_NONE);
+			ck_assert_ptr_nonnull(strstr(nv.reason, "no standby with permanent MAC"));
+		}
+		ck_assert(seen);
+	}
 	ck_assert_int_eq(pairing_nic(fk.eng, 99, &nv), -EINVAL);
 	ck_assert(!pairing_busy(fk.eng));
 	ck_assert_uint_eq(pairing_events_dropped(fk.eng), 0);
@@ -1521,7 +1632,8 @@ static void perm_run(enum fo_backend backend, bool interleave, bool live)
 		n_orders++;
 	} while (next_perm(order, EV_N));
 	ck_assert_uint_eq(n_orders, 120);
-	ck_assert_msg(strstr(want, "ens6 UP master=ens4") != NULL, "unexpected final world:\n%s", want);
+	ck_assert_msg(strstr(want, "ens6 UP master=ens4") != NULL, "unexpected final world:\n%s",
+		      want);
 }
 
 START_TEST(test_permutations_bond)
@@ -1592,6 +1704,7 @@ static Suite *pairing_suite(int argc, char **argv)
 		{ "mtu_precheck", test_mtu_precheck },
 		{ "xdp_precheck", test_xdp_precheck },
 		{ "every_error_on_every_step", test_every_error_on_every_step },
+		{ "rename_back_name_taken", test_rename_back_name_taken },
 		{ "transient_backoff_grows", test_transient_backoff_grows },
 		{ "permanent_refused_until_change", test_permanent_refused_until_change },
 		{ "fight_member_released", test_fight_member_released },
@@ -1599,6 +1712,7 @@ static Suite *pairing_suite(int argc, char **argv)
 		{ "unplug_is_not_a_fight", test_unplug_is_not_a_fight },
 		{ "team_follows_carrier", test_team_follows_carrier },
 		{ "reload_keeps_pairs", test_reload_keeps_pairs },
+		{ "rescan_waits_for_dumps", test_rescan_waits_for_dumps },
 		{ "views", test_views },
 		{ "permutations_bond", test_permutations_bond },
 		{ "permutations_bond_interleaved", test_permutations_bond_interleaved },

@@ -411,18 +411,21 @@ class Shell:
                    % (tok, cmd, tok))
         end = now() + timeout
         with self.cond:
-            while True:
+            m = done.search(self.buf)
+            while not m and not self.closed and now() < end:
+                self.cond.wait(end - now())
                 m = done.search(self.buf)
-                if m:
-                    break
-                left = end - now()
-                if left <= 0 or self.closed:
-                    raise RigError("guest command timed out after %d s: %s" % (timeout, cmd))
-                self.cond.wait(left)
-            t = now()
-            i = self.buf.find(begin)
-            out = self.buf[i + len(begin):m.start()] if 0 <= i < m.start() else ""
-            self.buf = self.buf[m.end():]
+            if m:
+                t = now()
+                i = self.buf.find(begin)
+                out = self.buf[i + len(begin):m.start()] if 0 <= i < m.start() else ""
+                self.buf = self.buf[m.end():]
+            closed = self.closed
+        if not m:
+            if not closed:
+                self.recover()
+            raise RigError("guest command %s after %d s: %s"
+                           % ("lost its shell" if closed else "timed out", timeout, cmd))
         rc = int(m.group(1))
         if check and rc != 0:
             raise RigError("guest command failed (exit %d): %s\n%s" % (rc, cmd, out.rstrip()))
@@ -432,13 +435,26 @@ class Shell:
         return self.run(cmd, timeout, check=True)[1].strip()
 
     def wait_true(self, cond, timeout, poll=0.02):
-        """Loop in the guest until the shell condition CMD holds; returns
+        """Loop in the guest until the shell condition COND holds; returns
         the host time its answer arrived, or None on timeout.  The loop runs
-        in the guest so that the figure is not the harness's poll period."""
-        n = max(1, int(timeout / poll))
-        rc, _, t = self.run("i=0; until %s; do i=$((i+1)); [ $i -ge %d ] && exit 1; sleep %s; done"
-                            % (cond, n, poll), timeout=timeout + 30)
+        in the guest so that the figure is not the harness's poll period;
+        it is bounded by the guest's clock (an iteration costs far more than
+        `poll` under TCG).  Never `exit` here: this is the session's shell."""
+        rc, _, t = self.run("fo_end=$((SECONDS + %d)); fo_rc=0; until %s; do "
+                            "if [ $SECONDS -ge $fo_end ]; then fo_rc=1; break; fi; sleep %s; "
+                            "done; (exit $fo_rc)" % (int(timeout + 0.999), cond, poll),
+                            timeout=timeout + 30)
         return t if rc == 0 else None
+
+    def recover(self):
+        """After a timeout: interrupt whatever runs (interactive bash drops
+        the command on SIGINT) and wait until the shell answers again."""
+        try:
+            self._send("\x03")
+            self.wait_ready(20, banner=False)
+            return True
+        except RigError:
+            return False
 
     def close(self):
         if self.sock:
@@ -514,7 +530,9 @@ class Vm:
         for tap in self.taps:
             a += ["-netdev", "tap,id=n%s,ifname=%s,script=no,downscript=no" % (tap, tap)]
         for nic in self.nics:
-            if nic.pair:
+            # A migration target is fresh: its failover primary may sit on
+            # the command line (QEMU plugs it at resume).
+            if nic.pair and not self.incoming:
                 continue
             a += ["-device", ",".join("%s=%s" % (k, v) if k != "driver" else v
                                       for k, v in nic.device_props().items())]
@@ -540,6 +558,24 @@ class Vm:
                 if nic.pair:
                     self.qmp.cmd("device_add", **nic.device_props())
             self.qmp.cmd("cont")
+
+    def migrate_to(self, target, uri, timeout=180):
+        """Live-migrate this VM into `target` (started with -incoming uri).
+        Returns (sent, completed, target RESUME, query-migrate's answer)."""
+        for vm in (self, target):
+            vm.qmp.cmd("migrate-set-capabilities",
+                       capabilities=[{"capability": "events", "state": True}])
+        t0 = now()
+        self.qmp.cmd("migrate", uri=uri)
+        t_done, _ = self.qmp.wait_event("MIGRATION", t0, timeout,
+                                        lambda ev: ev["data"]["status"] in ("completed", "failed"))
+        info = self.qmp.cmd("query-migrate")
+        if t_done is None or info.get("status") != "completed":
+            raise RigError("migration did not complete: %s" % info.get("status"))
+        t_res, _ = target.qmp.wait_event("RESUME", t0, 30)
+        if t_res is None:
+            raise RigError("the migration target never resumed")
+        return t0, t_done, t_res, info
 
     def device_add(self, nic):
         self.qmp.cmd("device_add", **nic.device_props())
