@@ -430,6 +430,31 @@ class Guest:
         return {"gap": st["gap"], "lost": st["lost"], "migrate_s": t_done - t_mig,
                 "downtime_ms": q.get("downtime"), "stream_on_target_vf": t_vf - t_add}
 
+    def dump(self):
+        """After a failure: what the guest says about itself."""
+        vm = self.vm
+        if vm is None:
+            return
+        print("    ---- guest console (%s, last 30 lines)" % vm.console)
+        for line in vm.console_tail(30):
+            print("    | " + line)
+        if not vm.alive():
+            return
+        for title, cmd in (("failed units", "systemctl --failed --no-legend"),
+                           ("failoverd's log", "journalctl -b -u failoverd --no-pager "
+                            "-o short-monotonic | tail -n 60"),
+                           ("guest links", "ip -d -br link; ip -br addr; grep -H . "
+                            "/sys/class/net/*/bonding/{slaves,primary,active_slave} 2>/dev/null"),
+                           ("failoverctl status", "timeout 10 failoverctl status")):
+            try:
+                _, out, _ = vm.shell.run(cmd, timeout=20)
+            except RigError as e:
+                out = "(guest shell: %s)" % e
+            print("    ---- " + title)
+            for line in out.splitlines()[-60:]:
+                print("    | " + line)
+        sys.stdout.flush()
+
     def close(self):
         if self.rig:
             self.rig.close()
@@ -685,6 +710,9 @@ class Bench:
                 m.update(config=config, boot=i)
                 results["migration"].append(m)
                 info("%s migration: gap %.3f s lost %d" % (g.name, m["gap"], m["lost"]))
+        except (BenchError, RigError):
+            g.dump()
+            raise
         finally:
             g.close()
             self.guest = None
