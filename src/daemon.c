@@ -63,6 +63,7 @@ struct daemon {
 	struct loop *loop;
 	struct loop_timer *engine_timer;
 	struct loop_timer *ready_timer;  /* the READY=1 deadline; disarmed once ready */
+	struct loop_timer *resync_timer; /* retries a netlink resync that failed */
 	struct ctl_server *ctl;
 	struct udev_watch *udev;
 	struct nl_link *nl;
@@ -74,6 +75,12 @@ struct daemon {
 	uint64_t batch_seq;
 
 	bool udev_synced, nl_synced; /* initial enumeration / dump finished */
+	/*
+	 * ifindexes udev has told us about (or that we probed): with live
+	 * rename, a link rtnetlink announces first is read from sysfs at once.
+	 */
+	int *udev_known;
+	size_t n_udev_known;
 	bool ready;
 	unsigned startup_syncs;      /* SYNC_BEGINs that belong to the initial syncs */
 
@@ -408,6 +415,59 @@ static void daemon_obs_simulated(const struct fo_obs *obs, void *userdata)
 	daemon_feed(userdata, obs);
 }
 
+static ssize_t udev_known_find(const struct daemon *d, int ifindex)
+{
+	for (size_t i = 0; i < d->n_udev_known; i++)
+		if (d->udev_known[i] == ifindex)
+			return (ssize_t) i;
+	return -1;
+}
+
+static int udev_known_add(struct daemon *d, int ifindex)
+{
+	int *k;
+
+	if (udev_known_find(d, ifindex) >= 0)
+		return 0;
+	k = realloc(d->udev_known, (d->n_udev_known + 1) * sizeof(*k));
+	if (!k)
+		return -ENOMEM;
+	d->udev_known = k;
+	d->udev_known[d->n_udev_known++] = ifindex;
+	return 1;
+}
+
+static void udev_known_drop(struct daemon *d, int ifindex)
+{
+	ssize_t i = udev_known_find(d, ifindex);
+
+	if (i >= 0)
+		d->udev_known[i] = d->udev_known[--d->n_udev_known];
+}
+
+static void daemon_obs(const struct fo_obs *obs, void *userdata);
+
+/*
+ * Kernels that rename UP netdevs (>= 6.2) let us take a new VF as soon as
+ * rtnetlink announces it, before udev has renamed it (udev's rename still
+ * succeeds afterwards): read its device from sysfs now.  The engine acts
+ * on an uninitialized device only for a primary, and only with
+ * live_rename; everything else still waits for udev.
+ */
+static void daemon_probe_new_link(struct daemon *d, int ifindex)
+{
+	int r;
+
+	if (!d->cfg.engine.live_rename || d->dry || !d->udev_synced || !d->udev)
+		return;
+	r = udev_known_add(d, ifindex);
+	if (r <= 0)
+		return;
+	r = udev_watch_probe(d->udev, ifindex, daemon_obs, d);
+	if (r < 0 && r != -ENODEV && r != -ENOENT)
+		log_debug_errno(r, "ifindex %d: reading the new link from sysfs failed: %m", ifindex);
+}
+
 static void daemon_obs(const struct fo_obs *obs, void *userdata)
 {
 	struct daemon *d = userdata;
@@ -426,10 +486,15 @@ static void daemon_obs(const struct fo_obs *obs, void *userdata)
 		else
 			d->nl_synced = true;
 		break;
-	case FO_OBS_LINK:
-	case FO_OBS_LINK_GONE:
 	case FO_OBS_DEVICE:
+		if (udev_known_add(d, obs->device.ifindex) < 0)
+			log_warning("out of memory tracking udev devices, ignoring");
+		break;
+	case FO_OBS_LINK_GONE:
 	case FO_OBS_DEVICE_GONE:
+		udev_known_drop(d, obs->ifindex);
+		break;
+	case FO_OBS_LINK:
 	case FO_OBS_RESULT:
 	case FO_OBS_TICK:
 	case FO_OBS_RESCAN:
@@ -438,6 +503,8 @@ static void daemon_obs(const struct fo_obs *obs, void *userdata)
 		break;
 	}
 	daemon_feed(d, obs);
+	if (obs->type == FO_OBS_LINK)
+		daemon_probe_new_link(d, obs->link.ifindex);
 }
 
 static void feed_result(struct daemon *d, uint64_t id, int error, int new_ifindex)
@@ -814,6 +881,12 @@ static int daemon_sync(struct daemon *d)
 {
 	int r;
 
+	/*
+	 * Whatever the monitors already hold is older than the dump: feed it
+	 * first, or a stale event would be taken as news after the snapshot.
+	 */
+	(void) udev_watch_dispatch(d->udev, daemon_obs, d);
+	(void) nl_link_dispatch(d->nl, daemon_obs, d);
 	r = udev_watch_enumerate(d->udev, daemon_obs, d);
 	if (r < 0)
 		return log_err_errno(r, "udev enumeration failed: %m");
@@ -847,12 +920,40 @@ static int on_udev(struct loop *l, int fd, uint32_t revents, void *userdata)
 	return r < 0 ? dispatch_failed(d, "udev monitor", r) : 0;
 }
 
+/*
+ * A resync that failed (out of memory, a dump interrupted too often) stays
+ * pending in nl_link; without a timer it would only be retried at the next
+ * link event, which on a quiet guest may never come.
+ */
+#define DAEMON_RESYNC_RETRY_USEC (1 * FO_USEC_PER_SEC)
+
+static void daemon_arm_resync(struct daemon *d)
+{
+	if (d->resync_timer && nl_link_resync_pending(d->nl) &&
+	    loop_timer_get(d->resync_timer) == FO_TIME_NEVER)
+		loop_timer_set(d->resync_timer, loop_now_usec() + DAEMON_RESYNC_RETRY_USEC);
+}
+
 static int on_netlink(struct loop *l, int fd, uint32_t revents, void *userdata)
 {
 	struct daemon *d = userdata;
 	int r = nl_link_dispatch(d->nl, daemon_obs, d);
 
+	daemon_arm_resync(d);
 	return r < 0 ? dispatch_failed(d, "rtnetlink monitor", r) : 0;
+}
+
+static int on_resync_timer(struct loop *l, uint64_t now_usec, void *userdata)
+{
+	struct daemon *d = userdata;
+	int r;
+
+	loop_timer_set(d->resync_timer, FO_TIME_NEVER);
+	r = nl_link_dump(d->nl, daemon_obs, d);
+	if (r < 0)
+		(void) dispatch_failed(d, "rtnetlink resync", r);
+	daemon_arm_resync(d);
+	return 0;
 }
 
 static int on_engine_timer(struct loop *l, uint64_t now_usec, void *userdata)
@@ -1001,6 +1102,7 @@ static void daemon_done(struct daemon *d)
 	free(d->acts);
 	free(d->queue);
 	free(d->hist);
+	free(d->udev_known);
 	free(d->metrics_last);
 }
 
@@ -1059,6 +1161,8 @@ int daemon_run(const struct daemon_options *o)
 		r = loop_add_timer(d.loop, "engine", on_engine_timer, &d, &d.engine_timer);
 		if (r >= 0)
 			r = loop_add_timer(d.loop, "ready", on_ready_timeout, &d, &d.ready_timer);
+		if (r >= 0)
+			r = loop_add_timer(d.loop, "resync", on_resync_timer, &d, &d.resync_timer);
 		if (r < 0) {
 			log_err_errno(r, "cannot create timers: %m");
 			goto done;

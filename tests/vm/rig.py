@@ -530,7 +530,9 @@ class Vm:
         for tap in self.taps:
             a += ["-netdev", "tap,id=n%s,ifname=%s,script=no,downscript=no" % (tap, tap)]
         for nic in self.nics:
-            if nic.pair:
+            # A migration target is fresh: its failover primary may sit on
+            # the command line (QEMU plugs it at resume).
+            if nic.pair and not self.incoming:
                 continue
             a += ["-device", ",".join("%s=%s" % (k, v) if k != "driver" else v
                                       for k, v in nic.device_props().items())]
@@ -556,6 +558,24 @@ class Vm:
                 if nic.pair:
                     self.qmp.cmd("device_add", **nic.device_props())
             self.qmp.cmd("cont")
+
+    def migrate_to(self, target, uri, timeout=180):
+        """Live-migrate this VM into `target` (started with -incoming uri).
+        Returns (sent, completed, target RESUME, query-migrate's answer)."""
+        for vm in (self, target):
+            vm.qmp.cmd("migrate-set-capabilities",
+                       capabilities=[{"capability": "events", "state": True}])
+        t0 = now()
+        self.qmp.cmd("migrate", uri=uri)
+        t_done, _ = self.qmp.wait_event("MIGRATION", t0, timeout,
+                                        lambda ev: ev["data"]["status"] in ("completed", "failed"))
+        info = self.qmp.cmd("query-migrate")
+        if t_done is None or info.get("status") != "completed":
+            raise RigError("migration did not complete: %s" % info.get("status"))
+        t_res, _ = target.qmp.wait_event("RESUME", t0, 30)
+        if t_res is None:
+            raise RigError("the migration target never resumed")
+        return t0, t_done, t_res, info
 
     def device_add(self, nic):
         self.qmp.cmd("device_add", **nic.device_props())

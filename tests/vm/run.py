@@ -105,6 +105,21 @@ class Group:
         self.t_boot = t0
         return t0
 
+    def migrate(self, target_nics, target_taps=()):
+        """Move the guest to a second QEMU on the same overlay disk; the
+        target becomes self.vm.  Returns (sent, completed, resumed, info)."""
+        src = self.vm
+        uri = "unix:" + os.path.join(self.rig.workdir, "migrate.sock")
+        tgt = Vm(self.rig, "target", target_nics, taps=target_taps, append=src.append,
+                 incoming=uri, disk=src.disk)
+        tgt.start()
+        r = src.migrate_to(tgt, uri)
+        src.quit()
+        self.rig.vms.remove(src)
+        self.vm = tgt
+        tgt.shell.wait_ready(60, banner=False)
+        return r
+
     def sh(self, cmd, timeout=30):
         return self.vm.shell.out(cmd, timeout)
 
@@ -272,6 +287,30 @@ def group_selftest(run, g, want):
             raise Fail("hand bond: outage beyond %.0f s" % MAX_REPLUG_GAP)
         if pa.stats(t0, now())["gap"] is None or not pa.wait_replies(now() - 1, 50, 5):
             raise Fail("net_failover pair stopped answering during the bond's hotplug")
+
+        # 3. Live migration of the same guest to a second QEMU (shared
+        # overlay, QMP on both ends, the shell moving with the guest).  QEMU
+        # unplugs net_failover's primary itself (wait-unplug) and plugs the
+        # target's at resume; the hand bond's VF goes first, like any VF
+        # without failover_pair_id, and its traffic stays on the standby.
+        t_d, t_g = g.vm.device_del("vf1b")
+        if t_g is None:
+            raise Fail("hand bond: no DEVICE_DELETED for vf1b")
+        net.unpin(MAC2, "tapvf2")
+        net.unpin(MAC1, "tapvf0")
+        g.wait_stream("tapsb2", t_d, 30, "hand bond, before migration")
+        t_m, t_done, t_res, minfo = g.migrate(
+            [Nic("sb0", "virtio-net-pci", MAC1, "tapsb1", "rp1", failover=True),
+             Nic("vf0", "e1000e", MAC1, "tapvf1", "rp2", pair="sb0"),
+             Nic("sb1", "virtio-net-pci", MAC2, "tapsb3", "rp3")])
+        net.pin(MAC1, "tapvf1")
+        t_vf1 = g.wait_stream("tapvf1", t_m, 60, "net_failover, the target's primary")
+        g.wait_stream("tapsb3", t_m, 30, "hand bond, the target's standby")
+        time.sleep(2)
+        ma, mb = pa.stats(t_m, now()), pb.stats(t_m, now())
+        res.fig("migration %s (downtime %s ms), net_failover gap %s and target VF stream %s, "
+                "bond gap %s" % (fmt(t_done - t_m), minfo.get("downtime", "?"), fmt(ma["gap"]),
+                                 fmt(t_vf1 - t_m), fmt(mb["gap"])))
         say(res.line(True))
         return True
     except (Fail, RigError) as e:
@@ -452,34 +491,15 @@ def scenario_hotplug_learn(run, g, res):
 def scenario_migration(run, g, res):
     check_failoverd(g)
     wait_pair_up(g, "bond", 60)
-    src = g.vm
-    t_del, t_gone = src.device_del(g.vf.id)
+    t_del, t_gone = g.vm.device_del(g.vf.id)
     if t_gone is None:
         raise Fail("no DEVICE_DELETED for %s on the source" % g.vf.id)
     g.unpin(g.vf_tap)
     g.wait_stream(g.sb_tap, t_del, 30, "source standby after unplug")
-    mig = os.path.join(g.rig.workdir, "migrate.sock")
-    tgt = Vm(g.rig, "target", [Nic("sb0", "virtio-net-pci", MAC1, "tapsb1", "rp1")],
-             taps=["tapvf1"], append=src.append, incoming="unix:" + mig, disk=src.disk)
-    tgt.start()
-    for vm in (src, tgt):
-        vm.qmp.cmd("migrate-set-capabilities",
-                   capabilities=[{"capability": "events", "state": True}])
-    t_mig = now()
-    src.qmp.cmd("migrate", uri="unix:" + mig)
-    t_done, _ = src.qmp.wait_event("MIGRATION", t_mig, 180,
-                                   lambda ev: ev["data"]["status"] in ("completed", "failed"))
-    info_ = src.qmp.cmd("query-migrate")
-    if t_done is None or info_.get("status") != "completed":
-        raise Fail("migration did not complete: %s" % info_.get("status"))
-    t_res, _ = tgt.qmp.wait_event("RESUME", t_mig, 30)
-    if t_res is None:
-        raise Fail("the target never resumed")
-    src.quit()
-    g.rig.vms.remove(src)
-    g.vm = tgt
+    t_mig, t_done, t_res, info_ = g.migrate(
+        [Nic("sb0", "virtio-net-pci", MAC1, "tapsb1", "rp1")], target_taps=["tapvf1"])
     g.sb_tap, g.vf_tap = "tapsb1", "tapvf1"
-    tgt.shell.wait_ready(30, banner=False)
+    tgt = g.vm
     g.pin(g.vf_tap)
     g.slot = 2
     g.vf = Nic("vf9", "e1000e", MAC1, g.vf_tap, "rp2")
@@ -512,9 +532,15 @@ def scenario_kernel_owned(run, g, res):
         raise Fail("no ping replies from the net_failover guest")
     time.sleep(3)
     human = g.sh("failoverctl status")
-    reqs = netlink_requests(ctl_json(g))
+    st = ctl_json(g)
+    reqs = netlink_requests(st)
     bonds = g.sh("ls -d /sys/class/net/*/bonding 2>/dev/null | wc -l")
-    res.fig("netlink requests %d, bonds %s" % (reqs, bonds))
+    why = [n.get("reason", "") for n in st.get("nics", [])
+           if re.search(r"net_failover|kernel", n.get("reason", ""), re.I)]
+    res.fig("netlink requests %d, bonds %s, reason: %s"
+            % (reqs, bonds, why[0][:100] if why else "none"))
+    if not why:
+        raise Fail("no NIC in failoverctl status --json says it stands down for the kernel")
     if reqs != 0:
         raise Fail("failoverd sent %d netlink requests beside net_failover (want 0)" % reqs)
     if bonds != "0":
@@ -647,7 +673,8 @@ class Run:
             self.rig = Rig(self.image, os.path.join(self.workdir, gname), self.ns)
             os.makedirs(self.rig.workdir)
             try:
-                self.rig.setup(["tapsb0", "tapvf0", "tapsb1", "tapvf1", "tapsb2", "tapvf2"])
+                self.rig.setup(["tapsb0", "tapvf0", "tapsb1", "tapvf1", "tapsb2", "tapvf2",
+                                "tapsb3"])
                 g = Group(self, gname)
                 if gname == "demo":
                     ok &= group_demo(self, g, want)
