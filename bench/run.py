@@ -445,6 +445,7 @@ class Guest:
                             "-o short-monotonic | tail -n 60"),
                            ("guest links", "ip -d -br link; ip -br addr; grep -H . "
                             "/sys/class/net/*/bonding/{slaves,primary,active_slave} 2>/dev/null"),
+                           ("links with altnames", "ip -o link show | grep -E 'altname|enp'"),
                            ("failoverctl status", "timeout 10 failoverctl status")):
             try:
                 _, out, _ = vm.shell.run(cmd, timeout=20)
