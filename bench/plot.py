@@ -72,6 +72,7 @@ def _matplotlib(config, rows, path):
             ax.set_xlabel("s since device_%s" % ("del" if phase == "unplug" else "add"))
             ax.set_ylabel("RTT ms")
             ax.set_yscale("symlog", linthresh=10)
+            ax.set_ylim(bottom=-0.5)
             ax.grid(True, lw=0.3)
             if r == 0 and col == 0:
                 ax.legend(fontsize=7, loc="upper right")
