@@ -2921,7 +2921,19 @@ int pairing_pair(const struct pairing *p, size_t i, uint64_t now_usec, struct fo
 
 bool pairing_busy(const struct pairing *p)
 {
-	return p && p->req.active;
+	if (!p)
+		return false;
+	if (p->req.active)
+		return true;
+	/*
+	 * Between two steps of a transaction nothing is outstanding, but the
+	 * plan is not applied: the aggregate may not exist yet while the
+	 * standby already carries its new name.
+	 */
+	for (size_t i = 0; i < p->n_pairs; i++)
+		if (pair_busy(p, p->pairs[i]) || p->pairs[i]->confirming)
+			return true;
+	return false;
 }
 
 uint64_t pairing_events_dropped(const struct pairing *p)
