@@ -63,6 +63,7 @@ struct daemon {
 	struct loop *loop;
 	struct loop_timer *engine_timer;
 	struct loop_timer *ready_timer;  /* the READY=1 deadline; disarmed once ready */
+	struct loop_timer *resync_timer; /* retries a netlink resync that failed */
 	struct ctl_server *ctl;
 	struct udev_watch *udev;
 	struct nl_link *nl;
@@ -74,6 +75,19 @@ struct daemon {
 	uint64_t batch_seq;
 
 	bool udev_synced, nl_synced; /* initial enumeration / dump finished */
+	/*
+	 * ifindexes udev has told us about, or that we read from sysfs
+	 * ourselves (with live rename, a link rtnetlink announces first).  A
+	 * probed record is ours to retract: udev may never report a removal
+	 * (a namespace udev does not watch), so it goes with the link.
+	 */
+	struct known_dev {
+		int ifindex;
+		bool probed;     /* read by us, udev has not reported it yet */
+		bool confirmed;  /* seen in the running netlink dump */
+	} *known;
+	size_t n_known;
+	bool probing;        /* inside udev_watch_probe(): its FO_OBS_DEVICE is ours */
 	bool ready;
 	unsigned startup_syncs;      /* SYNC_BEGINs that belong to the initial syncs */
 
@@ -408,6 +422,81 @@ static void daemon_obs_simulated(const struct fo_obs *obs, void *userdata)
 	daemon_feed(userdata, obs);
 }
 
+static struct known_dev *known_find(struct daemon *d, int ifindex)
+{
+	for (size_t i = 0; i < d->n_known; i++)
+		if (d->known[i].ifindex == ifindex)
+			return &d->known[i];
+	return NULL;
+}
+
+/* Returns the record (new or old), or NULL on OOM; *ret_new says which. */
+static struct known_dev *known_add(struct daemon *d, int ifindex, bool *ret_new)
+{
+	struct known_dev *k = known_find(d, ifindex);
+
+	*ret_new = false;
+	if (k)
+		return k;
+	k = realloc(d->known, (d->n_known + 1) * sizeof(*k));
+	if (!k)
+		return NULL;
+	d->known = k;
+	k = &d->known[d->n_known++];
+	*k = (struct known_dev) { .ifindex = ifindex, .confirmed = true };
+	*ret_new = true;
+	return k;
+}
+
+static void known_drop(struct daemon *d, int ifindex)
+{
+	struct known_dev *k = known_find(d, ifindex);
+
+	if (k)
+		*k = d->known[--d->n_known];
+}
+
+static void daemon_obs(const struct fo_obs *obs, void *userdata);
+
+/*
+ * Kernels that rename UP netdevs (>= 6.2) let us take a new VF as soon as
+ * rtnetlink announces it, before udev has renamed it (udev's rename still
+ * succeeds afterwards): read its device from sysfs now.  The engine acts
+ * on an uninitialized device only for a primary, and only with
+ * live_rename; everything else still waits for udev.
+ */
+static void daemon_probe_new_link(struct daemon *d, int ifindex)
+{
+	struct known_dev *k;
+	bool is_new;
+	int r;
+
+	if (!d->cfg.engine.live_rename || d->dry || !d->udev_synced || !d->udev)
+		return;
+	k = known_add(d, ifindex, &is_new);
+	if (!k || !is_new)
+		return;
+	k->probed = true;
+	d->probing = true;
+	r = udev_watch_probe(d->udev, ifindex, daemon_obs, d);
+	d->probing = false;
+	if (r < 0 && r != -ENODEV && r != -ENOENT)
+		log_debug_errno(r, "ifindex %d: reading the new link from sysfs failed: %m", ifindex);
+}
+
+/* The link of a record we probed is gone: so is the record (udev may never say). */
+static void daemon_retract_probed(struct daemon *d, int ifindex)
+{
+	struct known_dev *k = known_find(d, ifindex);
+	struct fo_obs gone = { .type = FO_OBS_DEVICE_GONE, .ifindex = ifindex };
+
+	if (!k)
+		return;
+	if (k->probed)
+		daemon_feed(d, &gone);
+	known_drop(d, ifindex);
+}
+
 static void daemon_obs(const struct fo_obs *obs, void *userdata)
 {
 	struct daemon *d = userdata;
@@ -426,10 +515,28 @@ static void daemon_obs(const struct fo_obs *obs, void *userdata)
 		else
 			d->nl_synced = true;
 		break;
-	case FO_OBS_LINK:
-	case FO_OBS_LINK_GONE:
-	case FO_OBS_DEVICE:
+	case FO_OBS_DEVICE: {
+		bool is_new;
+		struct known_dev *k = known_add(d, obs->device.ifindex, &is_new);
+
+		/* udev reporting it (probe or not) makes it udev's to remove */
+		if (k && !d->probing)
+			k->probed = false;
+		else if (!k)
+			log_warning("out of memory tracking udev devices, ignoring");
+		break;
+	}
 	case FO_OBS_DEVICE_GONE:
+		known_drop(d, obs->ifindex);
+		break;
+	case FO_OBS_LINK: {
+		struct known_dev *k = known_find(d, obs->link.ifindex);
+
+		if (k)
+			k->confirmed = true;
+		break;
+	}
+	case FO_OBS_LINK_GONE:
 	case FO_OBS_RESULT:
 	case FO_OBS_TICK:
 	case FO_OBS_RESCAN:
@@ -438,6 +545,18 @@ static void daemon_obs(const struct fo_obs *obs, void *userdata)
 		break;
 	}
 	daemon_feed(d, obs);
+	if (obs->type == FO_OBS_LINK)
+		daemon_probe_new_link(d, obs->link.ifindex);
+	else if (obs->type == FO_OBS_LINK_GONE)
+		daemon_retract_probed(d, obs->ifindex);
+	else if (obs->type == FO_OBS_SYNC_BEGIN && !obs->sync_udev)
+		for (size_t i = 0; i < d->n_known; i++)
+			d->known[i].confirmed = false;
+	else if (obs->type == FO_OBS_SYNC_END && !obs->sync_udev)
+		/* links a resync did not find are gone, with the records we probed for them */
+		for (size_t i = d->n_known; i > 0; i--)
+			if (!d->known[i - 1].confirmed)
+				daemon_retract_probed(d, d->known[i - 1].ifindex);
 }
 
 static void feed_result(struct daemon *d, uint64_t id, int error, int new_ifindex)
@@ -814,6 +933,12 @@ static int daemon_sync(struct daemon *d)
 {
 	int r;
 
+	/*
+	 * Whatever the monitors already hold is older than the dump: feed it
+	 * first, or a stale event would be taken as news after the snapshot.
+	 */
+	(void) udev_watch_dispatch(d->udev, daemon_obs, d);
+	(void) nl_link_dispatch(d->nl, daemon_obs, d);
 	r = udev_watch_enumerate(d->udev, daemon_obs, d);
 	if (r < 0)
 		return log_err_errno(r, "udev enumeration failed: %m");
@@ -847,12 +972,40 @@ static int on_udev(struct loop *l, int fd, uint32_t revents, void *userdata)
 	return r < 0 ? dispatch_failed(d, "udev monitor", r) : 0;
 }
 
+/*
+ * A resync that failed (out of memory, a dump interrupted too often) stays
+ * pending in nl_link; without a timer it would only be retried at the next
+ * link event, which on a quiet guest may never come.
+ */
+#define DAEMON_RESYNC_RETRY_USEC (1 * FO_USEC_PER_SEC)
+
+static void daemon_arm_resync(struct daemon *d)
+{
+	if (d->resync_timer && nl_link_resync_pending(d->nl) &&
+	    loop_timer_get(d->resync_timer) == FO_TIME_NEVER)
+		loop_timer_set(d->resync_timer, loop_now_usec() + DAEMON_RESYNC_RETRY_USEC);
+}
+
 static int on_netlink(struct loop *l, int fd, uint32_t revents, void *userdata)
 {
 	struct daemon *d = userdata;
 	int r = nl_link_dispatch(d->nl, daemon_obs, d);
 
+	daemon_arm_resync(d);
 	return r < 0 ? dispatch_failed(d, "rtnetlink monitor", r) : 0;
+}
+
+static int on_resync_timer(struct loop *l, uint64_t now_usec, void *userdata)
+{
+	struct daemon *d = userdata;
+	int r;
+
+	loop_timer_set(d->resync_timer, FO_TIME_NEVER);
+	r = nl_link_dump(d->nl, daemon_obs, d);
+	if (r < 0)
+		(void) dispatch_failed(d, "rtnetlink resync", r);
+	daemon_arm_resync(d);
+	return 0;
 }
 
 static int on_engine_timer(struct loop *l, uint64_t now_usec, void *userdata)
@@ -1001,6 +1154,7 @@ static void daemon_done(struct daemon *d)
 	free(d->acts);
 	free(d->queue);
 	free(d->hist);
+	free(d->known);
 	free(d->metrics_last);
 }
 
@@ -1059,6 +1213,8 @@ int daemon_run(const struct daemon_options *o)
 		r = loop_add_timer(d.loop, "engine", on_engine_timer, &d, &d.engine_timer);
 		if (r >= 0)
 			r = loop_add_timer(d.loop, "ready", on_ready_timeout, &d, &d.ready_timer);
+		if (r >= 0)
+			r = loop_add_timer(d.loop, "resync", on_resync_timer, &d, &d.resync_timer);
 		if (r < 0) {
 			log_err_errno(r, "cannot create timers: %m");
 			goto done;

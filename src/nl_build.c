@@ -373,8 +373,11 @@ int nlbuild_link_request(const struct fo_action *a, const struct fo_config *cfg,
 		/* Queues can only be chosen at creation (bonding's default is 16). */
 		if (a->backend == FO_BACKEND_BOND && cfg->bond.tx_queues > 0)
 			put_u32(&m, IFLA_NUM_TX_QUEUES, (uint32_t) cfg->bond.tx_queues);
-		if (a->alias[0])
-			put_attr(&m, IFLA_IFALIAS, a->alias, strnlen(a->alias, FO_ALIAS_LEN - 1));
+		/*
+		 * No IFLA_IFALIAS here: rtnl_create_link() ignores it (checked on
+		 * 6.1 and 6.18), so the marker is a second request, see
+		 * nlbuild_set_alias().
+		 */
 		linkinfo = nest_start(&m, IFLA_LINKINFO);
 		put_str(&m, IFLA_INFO_KIND, kind);
 		if (a->backend == FO_BACKEND_BOND) {
@@ -488,6 +491,19 @@ int nlbuild_link_get_by_name(uint32_t seq, const char *name, void *buf, size_t c
 	if (!put_header(&m, RTM_GETLINK, NLM_F_REQUEST, seq) || !put_ifinfo(&m, 0))
 		return -ENOBUFS;
 	put_str(&m, IFLA_IFNAME, name);
+	return finish(&m, ret_len);
+}
+
+int nlbuild_set_alias(uint32_t seq, int ifindex, const char *alias, void *buf, size_t cap,
+		      size_t *ret_len)
+{
+	struct msgbuf m = { .buf = buf, .cap = cap };
+
+	if (ifindex <= 0 || !alias)
+		return -EINVAL;
+	if (!put_header(&m, RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK, seq) || !put_ifinfo(&m, ifindex))
+		return -ENOBUFS;
+	put_attr(&m, IFLA_IFALIAS, alias, strnlen(alias, FO_ALIAS_LEN - 1));
 	return finish(&m, ret_len);
 }
 

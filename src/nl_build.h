@@ -62,6 +62,12 @@ int nlbuild_link_request(const struct fo_action *a, const struct fo_config *cfg,
 /* RTM_GETLINK dump (family AF_UNSPEC) and RTM_GETADDR dump (AF_UNSPEC). */
 int nlbuild_link_dump(uint32_t seq, void *buf, size_t cap, size_t *ret_len);
 int nlbuild_addr_dump(uint32_t seq, void *buf, size_t cap, size_t *ret_len);
+/*
+ * RTM_NEWLINK setting IFLA_IFALIAS of ifindex (the ownership marker: the
+ * kernel ignores the alias in a create request, so it is set afterwards).
+ */
+int nlbuild_set_alias(uint32_t seq, int ifindex, const char *alias, void *buf, size_t cap,
+		      size_t *ret_len);
 /* RTM_GETLINK for one link by name (IFLA_IFNAME), answered with one RTM_NEWLINK. */
 int nlbuild_link_get_by_name(uint32_t seq, const char *name, void *buf, size_t cap, size_t *ret_len);
 

@@ -1090,6 +1090,24 @@ static int send_link_request(struct nl_link *l, const struct fo_action *a,
 	return transact(l, l->req, req, len, true, ifname, nlbuild_action_name(a->type), NULL, NULL);
 }
 
+/*
+ * The marker that makes an aggregate ours (and adoptable after a restart)
+ * is its ifalias; a create request cannot carry it.
+ */
+static int set_marker(struct nl_link *l, int ifindex, const char *alias, const char *ifname)
+{
+	uint8_t req[NLBUILD_REQ_MAX];
+	size_t len;
+	int r;
+
+	if (!alias[0])
+		return 0;
+	r = nlbuild_set_alias(0, ifindex, alias, req, sizeof(req), &len);
+	if (r < 0)
+		return log_err_errno(r, "%s: cannot build the alias request: %m", ifname);
+	return transact(l, l->req, req, len, true, ifname, "set alias", NULL, NULL);
+}
+
 static int execute_create(struct nl_link *l, const struct fo_action *a, const struct fo_config *cfg,
 			  const char *ifname, bool noack, int *ret_new_ifindex)
 {
@@ -1109,18 +1127,21 @@ static int execute_create(struct nl_link *l, const struct fo_action *a, const st
 	if (!streq(lk.kind, ops->name))
 		return log_err_errno(-EEXIST, "%s: created, but the name now belongs to a '%s' link",
 				     ifname, lk.kind);
-	if (ops->post_create) {
+	r = set_marker(l, lk.ifindex, a->alias, ifname);
+	if (r >= 0 && ops->post_create)
 		r = ops->post_create(l, lk.ifindex, ifname);
-		if (r < 0) {
-			/* Leave the world as it was: an unconfigured aggregate is worse than none. */
-			struct fo_action del = { .type = FO_ACT_DELETE, .ifindex = lk.ifindex };
-			int k = send_link_request(l, &del, cfg, ifname, false);
+	if (r < 0) {
+		/*
+		 * Leave the world as it was: an unconfigured aggregate, or one
+		 * without our marker (which nobody could adopt), is worse than none.
+		 */
+		struct fo_action del = { .type = FO_ACT_DELETE, .ifindex = lk.ifindex };
+		int k = send_link_request(l, &del, cfg, ifname, false);
 
-			if (k < 0)
-				log_err_errno(k, "%s: cannot delete the half-configured %s: %m", ifname,
-					      ops->name);
-			return r;
-		}
+		if (k < 0)
+			log_err_errno(k, "%s: cannot delete the half-configured %s: %m", ifname,
+				      ops->name);
+		return r;
 	}
 	if (ret_new_ifindex)
 		*ret_new_ifindex = lk.ifindex;

@@ -38,6 +38,8 @@
 #define STANDBY_SUFFIX "nsby"
 #define UNDO_MAX 8
 #define UNDO_VANISHED_TRIES 3
+/* Longest wait for the event of our own request while older events still arrive. */
+#define CONFIRM_WAIT_MAX_USEC (5 * FO_CONFIRM_TIMEOUT_USEC)
 /* How long a rescan waits for the dumps it announced before acting anyway. */
 #define RESCAN_WAIT_MAX_USEC (10 * FO_USEC_PER_SEC)
 #define FIGHTS_MAX 32
@@ -148,8 +150,9 @@ struct pair {
 	struct fo_action confirm;
 	int confirm_new_ifindex;
 	uint64_t confirm_until;
+	uint64_t confirm_started;
 	uint64_t confirm_obs;     /* n_obs of the target when the result came */
-	uint64_t confirm_dumps;   /* netlink dumps completed when the result came */
+	uint64_t confirm_dumps;   /* netlink dumps started when the result came */
 	int team_active_set;      /* the port we made active (if the adapter cannot report it) */
 
 	/* holds */
@@ -207,7 +210,8 @@ struct pairing {
 	bool nl_syncing, udev_syncing;
 	bool rescan_nl, rescan_udev; /* after FO_OBS_RESCAN: quiet until its dumps ended */
 	uint64_t rescan_until;       /* ... or until then, if a dump never comes */
-	uint64_t nl_dumps_done;
+	uint64_t nl_dump_begins;      /* netlink dumps started */
+	uint64_t nl_dump_complete;    /* the number (nl_dump_begins) of the last one that ended */
 
 	uint64_t next_id;
 	struct request req;
@@ -2256,6 +2260,7 @@ static void on_sync_begin(struct pairing *p, bool udev)
 		p->udev_syncing = true;
 	else {
 		p->nl_syncing = true;
+		p->nl_dump_begins++;
 	}
 }
 
@@ -2306,7 +2311,7 @@ static int on_sync_end(struct pairing *p, bool udev, uint64_t now, struct fo_act
 	} else {
 		p->nl_syncing = false;
 		p->nl_synced = true;
-		p->nl_dumps_done++;
+		p->nl_dump_complete = p->nl_dump_begins;
 	}
 	if (p->started)
 		emit_event(p, ret, FO_EV_RESYNC, 0, false,
@@ -2536,12 +2541,23 @@ static int confirm_check(struct pairing *p, struct pair *pr, uint64_t now)
 	}
 	if (now < pr->confirm_until)
 		return 0;
-	pr->confirming = false;
+	if (p->nl_dump_complete > pr->confirm_dumps) {
+		/* a full dump that started after the result did not show it: it is the truth */
+		pr->confirming = false;
+		return 0;
+	}
 	n = link_find(p, pr->confirm.ifindex);
-	if (n && n->n_obs != pr->confirm_obs)
-		return 0; /* the kernel spoke about it since and did not show our change: trust it */
-	if (p->nl_dumps_done != pr->confirm_dumps)
-		return 0; /* a full dump since the result did not show it either */
+	if (n && n->n_obs != pr->confirm_obs && pr->confirm.type != FO_ACT_SET_ACTIVE &&
+	    now < pr->confirm_started + CONFIRM_WAIT_MAX_USEC) {
+		/*
+		 * Events about the device arrived but not ours yet: they were queued
+		 * before our request (a busy daemon).  Ours follows them in order.
+		 */
+		pr->confirm_until = now + FO_CONFIRM_TIMEOUT_USEC;
+		return 0;
+	}
+	/* silence (or an adapter that cannot report the field, e.g. team activeport) */
+	pr->confirming = false;
 	r = apply_overlay(p, &pr->confirm, pr->confirm_new_ifindex, now);
 	if (r < 0)
 		return r;
@@ -2604,8 +2620,9 @@ static int on_result(struct pairing *p, const struct fo_obs *o, uint64_t now,
 		pr->confirm = rq.a;
 		pr->confirm_new_ifindex = o->result.new_ifindex;
 		pr->confirm_until = now + FO_CONFIRM_TIMEOUT_USEC;
+		pr->confirm_started = now;
 		pr->confirm_obs = n ? n->n_obs : 0;
-		pr->confirm_dumps = p->nl_dumps_done;
+		pr->confirm_dumps = p->nl_dump_begins;
 		if (rq.has_undo) {
 			struct undo u = rq.undo;
 
@@ -2904,7 +2921,19 @@ int pairing_pair(const struct pairing *p, size_t i, uint64_t now_usec, struct fo
 
 bool pairing_busy(const struct pairing *p)
 {
-	return p && p->req.active;
+	if (!p)
+		return false;
+	if (p->req.active)
+		return true;
+	/*
+	 * Between two steps of a transaction nothing is outstanding, but the
+	 * plan is not applied: the aggregate may not exist yet while the
+	 * standby already carries its new name.
+	 */
+	for (size_t i = 0; i < p->n_pairs; i++)
+		if (pair_busy(p, p->pairs[i]) || p->pairs[i]->confirming)
+			return true;
+	return false;
 }
 
 uint64_t pairing_events_dropped(const struct pairing *p)

@@ -362,7 +362,10 @@ int pairing_key_parse(const char *s, struct fo_key *ret);
 /* "EBUSY", "EPERM" ... for -errno or errno values; never NULL. */
 const char *pairing_errno_name(int error);
 
-/* True while a request is outstanding (its FO_OBS_RESULT not fed yet). */
+/*
+ * True while a request is outstanding or a transaction is between two of
+ * its steps (waiting to confirm one, or with steps done and more to go).
+ */
 bool pairing_busy(const struct pairing *p);
 /* Events dropped because an output buffer was full (requests never are). */
 uint64_t pairing_events_dropped(const struct pairing *p);

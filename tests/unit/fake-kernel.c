@@ -636,8 +636,26 @@ static void pump(struct fk *fk)
 			bool transient = r == -EBUSY || r == -EAGAIN || r == -ENOBUFS ||
 					 r == -ENOMEM || r == -ETIMEDOUT || r == -EINTR;
 
-			if (r < 0 && !transient)
+			if (r < 0 && !transient) {
+				struct fo_pair_view v;
+
 				d->refused_write = true;
+				/*
+				 * A rollback the kernel refused for good may leave the other
+				 * devices of that transaction changed too (a standby cannot
+				 * get its name back from an aggregate that cannot be deleted).
+				 */
+				if (fk_pair_of(fk, d->ifindex, &v) == 0 && v.rolling_back) {
+					int ids[] = { v.standby_ifindex, v.primary_ifindex };
+
+					for (size_t k = 0; k < ELEMENTSOF(ids); k++) {
+						struct fk_dev *m = fk_dev(fk, ids[k]);
+
+						if (m)
+							m->refused_write = true;
+					}
+				}
+			}
 		}
 		fk->outstanding = false;
 		o.result.action_id = a.id;

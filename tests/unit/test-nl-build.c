@@ -194,13 +194,13 @@ START_TEST(test_create_bond_full)
 	 * all_slaves_active 1 peer_notify_delay 100` (checked with strace).
 	 */
 	static const uint8_t want[] = {
-		0xb4, 0, 0, 0, 0x10, 0, 0x05, 0x06, 9, 0, 0, 0, 0, 0, 0, 0, /* REQ|ACK|EXCL|CREATE */
+		0xa4, 0, 0, 0, 0x10, 0, 0x05, 0x06, 9, 0, 0, 0, 0, 0, 0, 0, /* REQ|ACK|EXCL|CREATE */
 		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 		9, 0, 3, 0, 'e', 't', 'h', '0', 0, 0, 0, 0,              /* IFLA_IFNAME */
 		10, 0, 1, 0, 0x52, 0x54, 0x00, 0x12, 0x34, 0x56, 0, 0,   /* IFLA_ADDRESS */
 		8, 0, 4, 0, 0x28, 0x23, 0, 0,                            /* IFLA_MTU 9000 */
 		8, 0, 31, 0, 16, 0, 0, 0,                                /* IFLA_NUM_TX_QUEUES 16 */
-		16, 0, 20, 0, 'f', 'a', 'i', 'l', 'o', 'v', 'e', 'r', 'd', ':', 'g', '1', /* IFLA_IFALIAS */
+		/* no IFLA_IFALIAS: the kernel ignores it in a create (nlbuild_set_alias) */
 		92, 0, 18, 0,                                            /* IFLA_LINKINFO */
 		9, 0, 1, 0, 'b', 'o', 'n', 'd', 0, 0, 0, 0,
 		76, 0, 2, 0,                                             /* IFLA_INFO_DATA */
@@ -254,11 +254,10 @@ START_TEST(test_create_team)
 {
 	/* A team takes no IFLA_INFO_DATA and no bond tx_queues; its mode is a genl option. */
 	static const uint8_t want[] = {
-		0x58, 0, 0, 0, 0x10, 0, 0x05, 0x06, 2, 0, 0, 0, 0, 0, 0, 0,
+		0x48, 0, 0, 0, 0x10, 0, 0x05, 0x06, 2, 0, 0, 0, 0, 0, 0, 0,
 		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 		10, 0, 3, 0, 't', 'e', 'a', 'm', '0', 0, 0, 0,
 		10, 0, 1, 0, 0x52, 0x54, 0x00, 0x12, 0x34, 0x56, 0, 0,
-		15, 0, 20, 0, 'f', 'a', 'i', 'l', 'o', 'v', 'e', 'r', 'd', ':', 'x', 0,
 		16, 0, 18, 0,
 		9, 0, 1, 0, 't', 'e', 'a', 'm', 0, 0, 0, 0,
 	};
@@ -273,6 +272,24 @@ START_TEST(test_create_team)
 	ck_golden(buf, build(&a, &c, 2, buf), want);
 	/* A team needs no configuration at all. */
 	ck_golden(buf, build(&a, NULL, 2, buf), want);
+}
+END_TEST
+
+START_TEST(test_set_alias)
+{
+	/* The marker goes in a setlink of its own: a create request cannot carry it. */
+	static const uint8_t want[] = {
+		0x30, 0, 0, 0, 0x10, 0, 0x05, 0, 4, 0, 0, 0, 0, 0, 0, 0, /* NEWLINK REQ|ACK */
+		0, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,          /* ifindex 7 */
+		15, 0, 20, 0, 'f', 'a', 'i', 'l', 'o', 'v', 'e', 'r', 'd', ':', 'x', 0,
+	};
+	uint8_t buf[NLBUILD_REQ_MAX];
+	size_t len;
+
+	ck_assert_int_eq(nlbuild_set_alias(4, 7, "failoverd:x", buf, sizeof(buf), &len), 0);
+	ck_golden(buf, len, want);
+	ck_assert_int_eq(nlbuild_set_alias(4, 0, "failoverd:x", buf, sizeof(buf), &len), -EINVAL);
+	ck_assert_int_eq(nlbuild_set_alias(4, 7, "failoverd:x", buf, 20, &len), -ENOBUFS);
 }
 END_TEST
 
@@ -1105,6 +1122,7 @@ static Suite *suite(void)
 	tcase_add_test(p, test_parse_link_carrier);
 	tcase_add_test(p, test_parse_link_other_family);
 	tcase_add_test(p, test_parse_link_alias_truncated);
+	tcase_add_test(p, test_set_alias);
 	tcase_add_test(p, test_parse_link_malformed);
 	tcase_add_test(p, test_parse_addr);
 	tcase_add_test(p, test_parse_error);
