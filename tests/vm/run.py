@@ -94,7 +94,7 @@ class Group:
         self.fail_fast = 1e9    # wait_pair_up's bound once it never was
 
     # --- boot ------------------------------------------------------------
-    def boot(self, nics, append, res=None):
+    def boot(self, nics, append):
         disk = self.rig.overlay(self.name)
         self.vm = Vm(self.rig, self.name, nics, taps=["tapvf0"], append=append, disk=disk)
         t0 = now()
@@ -384,7 +384,6 @@ def scenario_boot(run, g, res, backend="bond"):
     alias = g.sh("cat /sys/class/net/%s/ifalias" % AGG)
     if not alias.startswith("failoverd:"):
         raise Fail("%s's alias is '%s', not failoverd's ownership marker" % (AGG, alias))
-    t_ping = now()
     if not g.ping.wait_replies(0, 50, 30):
         raise Fail("no ping replies from %s" % GUEST_ADDR)
     g.wait_stream(g.vf_tap, g.t_boot, 30, "VF after boot")
@@ -392,7 +391,6 @@ def scenario_boot(run, g, res, backend="bond"):
             % (fmt(g.boot_figs["running"]), AGG, fmt(t_up - g.t_boot),
                fmt(min(g.ping.recv.values()) - g.t_boot) if g.ping.recv else "n/a",
                "+".join(mem)))
-    del t_ping
 
 
 def scenario_restart(run, g, res):
@@ -410,10 +408,13 @@ def scenario_restart(run, g, res):
     pid1 = g.sh("systemctl show -P MainPID failoverd.service")
     if pid1 in ("0", pid0):
         raise Fail("failoverd did not come back (MainPID %s)" % pid1)
-    # Let it finish its start-up sync, then ask for its own counter.
-    t_st = g.vm.shell.wait_true("failoverctl status >/dev/null 2>&1", 30)
+    # Let it finish its start-up sync and apply its plan (daemon.ready in
+    # the status schema), give it a moment to do anything it would do, then
+    # ask for its own counter.
+    t_st = g.vm.shell.wait_true("failoverctl status --json 2>/dev/null | "
+                                "grep -q '\"ready\": *true'", 30)
     if t_st is None:
-        raise Fail("failoverctl status does not answer after the restart")
+        raise Fail("failoverctl status does not report ready after the restart")
     time.sleep(3)
     reqs = netlink_requests(ctl_json(g))
     after = g.sh("ip -o link show dev %s | cut -d: -f1; cat /sys/class/net/%s/bonding/slaves"
