@@ -163,6 +163,7 @@ struct pair {
 	bool rescanned;           /* the operator asked for a rescan while a transaction ran */
 	uint64_t refused_fp;
 	char refused_name[IFNAMSIZ]; /* EEXIST: the latch also lifts when this name is free */
+	int created_ifindex;         /* the last aggregate a CREATE of this pair made */
 	char refused_reason[FO_TEXT_LEN];
 	unsigned suspect;
 	/* a release by another actor already noted (not re-armed while we redo it) */
@@ -2551,7 +2552,9 @@ static int confirm_check(struct pairing *p, struct pair *pr, uint64_t now)
 		pr->confirming = false;
 		return 0;
 	}
-	n = link_find(p, pr->confirm.ifindex);
+	/* a CREATE's device is the new one: its first RTM_NEWLINK comes before the marker */
+	n = link_find(p, pr->confirm.type == FO_ACT_CREATE ? pr->confirm_new_ifindex
+							  : pr->confirm.ifindex);
 	if (n && n->n_obs != pr->confirm_obs && pr->confirm.type != FO_ACT_SET_ACTIVE &&
 	    now < pr->confirm_started + CONFIRM_WAIT_MAX_USEC) {
 		/*
@@ -2624,6 +2627,8 @@ static int on_result(struct pairing *p, const struct fo_obs *o, uint64_t now,
 		pr->confirming = true;
 		pr->confirm = rq.a;
 		pr->confirm_new_ifindex = o->result.new_ifindex;
+		if (rq.a.type == FO_ACT_CREATE)
+			pr->created_ifindex = o->result.new_ifindex;
 		pr->confirm_until = now + FO_CONFIRM_TIMEOUT_USEC;
 		pr->confirm_started = now;
 		pr->confirm_obs = n ? n->n_obs : 0;
@@ -2645,6 +2650,20 @@ static int on_result(struct pairing *p, const struct fo_obs *o, uint64_t now,
 	{
 		enum fail_class c = classify(err);
 
+		/*
+		 * The name a CREATE wants can be held by the aggregate an earlier
+		 * CREATE of ours made, whose marker (a second request) this model
+		 * has not seen yet: the guest tier saw EEXIST on every few boots.
+		 * Try again after the back-off; the next look adopts it if it is
+		 * ours.
+		 */
+		if (rq.a.type == FO_ACT_CREATE && err == -EEXIST && !rq.is_undo &&
+		    pr->created_ifindex > 0) {
+			const struct nic *holder = link_find(p, pr->created_ifindex);
+
+			if (holder && streq(holder->link.name, rq.a.name))
+				c = FAIL_TRANSIENT;
+		}
 		emit_event(p, ret, FO_EV_ACTION_FAILED, err, c != FAIL_PERMANENT,
 			   "%s: %s%s failed with %s (%s)", who, rq.is_undo ? "rollback " : "",
 			   pairing_action_name(rq.a.type), pairing_errno_name(err),
