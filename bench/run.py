@@ -149,6 +149,8 @@ class Guest:
                 raise BenchError("failoverd.service is %s in the guest" % out.strip())
         if self.wait_paired(120) is None:
             raise BenchError("the pair never came up (%s)" % self.config)
+        if self.agent and b.args.set:
+            self.reconfigure(b.args.set)
         self.ping = self.rig.ping(GUEST_ADDR)
         if not self.ping.wait_replies(0, 20, 60):
             raise BenchError("no ping replies from %s" % GUEST_ADDR)
@@ -156,6 +158,22 @@ class Guest:
             raise BenchError("the stream never went through the VF after boot")
         self.offset = self.clock_offset()
         return t_run - t0
+
+    def reconfigure(self, settings):
+        """Rebuild the pair as at boot, with SETTINGS (key = value lines)
+        added to the image's configuration: bond options apply when the
+        aggregate is created.  The standby gets its name back without an
+        address, as at boot, so that ifupdown configures the new aggregate."""
+        lines = "".join("%s = %s\n" % tuple(x.strip() for x in kv.split("=", 1))
+                        for kv in settings)
+        self.sh("systemctl stop failoverd.service && "
+                "cp /usr/local/share/fo-test/%s.conf /etc/failoverd.conf && "
+                "printf '%s' >>/etc/failoverd.conf && "
+                "ip link del %s && ip link set %snsby down && ip link set %snsby name %s && "
+                "ip link set %s down && systemctl start failoverd.service"
+                % (self.config, lines, AGG, AGG, AGG, AGG, self.vfname()), timeout=120)
+        if self.wait_paired(120) is None:
+            raise BenchError("the pair did not come back with %s" % " ".join(settings))
 
     def sh(self, cmd, timeout=60):
         return self.vm.shell.out(cmd, timeout)
@@ -272,7 +290,7 @@ class Guest:
                "if (t < a) { prev = t; next } if (t > b) next; "
                "if (prev != \"\" && t - prev > g) g = t - prev; prev = t; n++; "
                "if (lo == \"\" || s < lo) lo = s; if (s > hi) hi = s } "
-               "END { if (prev != \"\" && b - prev > g) g = b - prev; "
+               "END { if (prev == \"\") g = b - a; else if (b - prev > g) g = b - prev; "
                "printf \"%%.6f %%d %%d %%d\\n\", g, n, lo, hi }' /run/fob-g2h.log"
                % (a, b))
         out = self.sh(awk)
@@ -597,6 +615,9 @@ def markdown(results, summary, tg, args):
     n = args.boots
     L.append("### Failover gaps (median [min–max] over %d boot%s, seconds; lost = 10 ms pings "
              "never answered)" % (n, "s" if n != 1 else ""))
+    if args.set:
+        L.append("")
+        L.append("failoverd's configuration: the vm tier's plus `%s`" % "`, `".join(args.set))
     L.append("")
     L.append("| configuration | host model, direction | unplug gap | replug gap | unplug lost | "
              "replug lost | replug: stream on VF |")
@@ -747,8 +768,9 @@ def main():
     ap.add_argument("--migration", action=argparse.BooleanOptionalAction, default=None,
                     help="measure a live migration per boot (default: on, off with --quick)")
     ap.add_argument("--no-engine", action="store_true", help="skip bench/engine-bench")
-    ap.add_argument("--settle-ms", type=int, default=500,
-                    help="settle_ms of the guests' configuration (for the reaction figure)")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="failoverd.conf setting for the failoverd boots (repeatable): the "
+                         "pair is rebuilt with it after boot")
     ap.add_argument("--out", help="JSON output (default $FO_BUILD/bench/results.json); the "
                     "markdown table and the PNG timelines go next to it")
     args = ap.parse_args()
@@ -756,6 +778,13 @@ def main():
     args.idle = args.idle if args.idle is not None else (10 if args.quick else 60)
     args.cycles = (args.cycles or ("eswitch,learn" if args.quick else ",".join(CYCLES))).split(",")
     args.configs = args.configs.split(",")
+    args.settle_ms = 500
+    for kv in args.set:
+        k, eq, v = kv.partition("=")
+        if not eq or not k.strip() or "'" in kv or "\\" in kv:
+            ap.error("--set %s: want KEY=VALUE" % kv)
+        if k.strip() == "settle_ms":
+            args.settle_ms = int(v)
     if args.migration is None:
         args.migration = not args.quick
     for c in args.configs:
@@ -790,7 +819,7 @@ def main():
     results = {"meta": {
         "mode": "quick" if args.quick else "full", "boots": args.boots,
         "configs": args.configs, "cycles": args.cycles, "idle_s": args.idle,
-        "migration": args.migration, "settle_ms": args.settle_ms,
+        "migration": args.migration, "settle_ms": args.settle_ms, "set": args.set,
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "host": platform.node(), "loadavg_start": os.getloadavg(), "cpus": os.cpu_count(),
         "ping_interval_s": 0.01, "accel": "tcg"},
