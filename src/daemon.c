@@ -76,11 +76,18 @@ struct daemon {
 
 	bool udev_synced, nl_synced; /* initial enumeration / dump finished */
 	/*
-	 * ifindexes udev has told us about (or that we probed): with live
-	 * rename, a link rtnetlink announces first is read from sysfs at once.
+	 * ifindexes udev has told us about, or that we read from sysfs
+	 * ourselves (with live rename, a link rtnetlink announces first).  A
+	 * probed record is ours to retract: udev may never report a removal
+	 * (a namespace udev does not watch), so it goes with the link.
 	 */
-	int *udev_known;
-	size_t n_udev_known;
+	struct known_dev {
+		int ifindex;
+		bool probed;     /* read by us, udev has not reported it yet */
+		bool confirmed;  /* seen in the running netlink dump */
+	} *known;
+	size_t n_known;
+	bool probing;        /* inside udev_watch_probe(): its FO_OBS_DEVICE is ours */
 	bool ready;
 	unsigned startup_syncs;      /* SYNC_BEGINs that belong to the initial syncs */
 
@@ -415,34 +422,38 @@ static void daemon_obs_simulated(const struct fo_obs *obs, void *userdata)
 	daemon_feed(userdata, obs);
 }
 
-static ssize_t udev_known_find(const struct daemon *d, int ifindex)
+static struct known_dev *known_find(struct daemon *d, int ifindex)
 {
-	for (size_t i = 0; i < d->n_udev_known; i++)
-		if (d->udev_known[i] == ifindex)
-			return (ssize_t) i;
-	return -1;
+	for (size_t i = 0; i < d->n_known; i++)
+		if (d->known[i].ifindex == ifindex)
+			return &d->known[i];
+	return NULL;
 }
 
-static int udev_known_add(struct daemon *d, int ifindex)
+/* Returns the record (new or old), or NULL on OOM; *ret_new says which. */
+static struct known_dev *known_add(struct daemon *d, int ifindex, bool *ret_new)
 {
-	int *k;
+	struct known_dev *k = known_find(d, ifindex);
 
-	if (udev_known_find(d, ifindex) >= 0)
-		return 0;
-	k = realloc(d->udev_known, (d->n_udev_known + 1) * sizeof(*k));
+	*ret_new = false;
+	if (k)
+		return k;
+	k = realloc(d->known, (d->n_known + 1) * sizeof(*k));
 	if (!k)
-		return -ENOMEM;
-	d->udev_known = k;
-	d->udev_known[d->n_udev_known++] = ifindex;
-	return 1;
+		return NULL;
+	d->known = k;
+	k = &d->known[d->n_known++];
+	*k = (struct known_dev) { .ifindex = ifindex, .confirmed = true };
+	*ret_new = true;
+	return k;
 }
 
-static void udev_known_drop(struct daemon *d, int ifindex)
+static void known_drop(struct daemon *d, int ifindex)
 {
-	ssize_t i = udev_known_find(d, ifindex);
+	struct known_dev *k = known_find(d, ifindex);
 
-	if (i >= 0)
-		d->udev_known[i] = d->udev_known[--d->n_udev_known];
+	if (k)
+		*k = d->known[--d->n_known];
 }
 
 static void daemon_obs(const struct fo_obs *obs, void *userdata);
@@ -456,16 +467,34 @@ static void daemon_obs(const struct fo_obs *obs, void *userdata);
  */
 static void daemon_probe_new_link(struct daemon *d, int ifindex)
 {
+	struct known_dev *k;
+	bool is_new;
 	int r;
 
 	if (!d->cfg.engine.live_rename || d->dry || !d->udev_synced || !d->udev)
 		return;
-	r = udev_known_add(d, ifindex);
-	if (r <= 0)
+	k = known_add(d, ifindex, &is_new);
+	if (!k || !is_new)
 		return;
+	k->probed = true;
+	d->probing = true;
 	r = udev_watch_probe(d->udev, ifindex, daemon_obs, d);
+	d->probing = false;
 	if (r < 0 && r != -ENODEV && r != -ENOENT)
 		log_debug_errno(r, "ifindex %d: reading the new link from sysfs failed: %m", ifindex);
+}
+
+/* The link of a record we probed is gone: so is the record (udev may never say). */
+static void daemon_retract_probed(struct daemon *d, int ifindex)
+{
+	struct known_dev *k = known_find(d, ifindex);
+	struct fo_obs gone = { .type = FO_OBS_DEVICE_GONE, .ifindex = ifindex };
+
+	if (!k)
+		return;
+	if (k->probed)
+		daemon_feed(d, &gone);
+	known_drop(d, ifindex);
 }
 
 static void daemon_obs(const struct fo_obs *obs, void *userdata)
@@ -486,15 +515,28 @@ static void daemon_obs(const struct fo_obs *obs, void *userdata)
 		else
 			d->nl_synced = true;
 		break;
-	case FO_OBS_DEVICE:
-		if (udev_known_add(d, obs->device.ifindex) < 0)
+	case FO_OBS_DEVICE: {
+		bool is_new;
+		struct known_dev *k = known_add(d, obs->device.ifindex, &is_new);
+
+		/* udev reporting it (probe or not) makes it udev's to remove */
+		if (k && !d->probing)
+			k->probed = false;
+		else if (!k)
 			log_warning("out of memory tracking udev devices, ignoring");
 		break;
-	case FO_OBS_LINK_GONE:
+	}
 	case FO_OBS_DEVICE_GONE:
-		udev_known_drop(d, obs->ifindex);
+		known_drop(d, obs->ifindex);
 		break;
-	case FO_OBS_LINK:
+	case FO_OBS_LINK: {
+		struct known_dev *k = known_find(d, obs->link.ifindex);
+
+		if (k)
+			k->confirmed = true;
+		break;
+	}
+	case FO_OBS_LINK_GONE:
 	case FO_OBS_RESULT:
 	case FO_OBS_TICK:
 	case FO_OBS_RESCAN:
@@ -505,6 +547,16 @@ static void daemon_obs(const struct fo_obs *obs, void *userdata)
 	daemon_feed(d, obs);
 	if (obs->type == FO_OBS_LINK)
 		daemon_probe_new_link(d, obs->link.ifindex);
+	else if (obs->type == FO_OBS_LINK_GONE)
+		daemon_retract_probed(d, obs->ifindex);
+	else if (obs->type == FO_OBS_SYNC_BEGIN && !obs->sync_udev)
+		for (size_t i = 0; i < d->n_known; i++)
+			d->known[i].confirmed = false;
+	else if (obs->type == FO_OBS_SYNC_END && !obs->sync_udev)
+		/* links a resync did not find are gone, with the records we probed for them */
+		for (size_t i = d->n_known; i > 0; i--)
+			if (!d->known[i - 1].confirmed)
+				daemon_retract_probed(d, d->known[i - 1].ifindex);
 }
 
 static void feed_result(struct daemon *d, uint64_t id, int error, int new_ifindex)
@@ -1102,7 +1154,7 @@ static void daemon_done(struct daemon *d)
 	free(d->acts);
 	free(d->queue);
 	free(d->hist);
-	free(d->udev_known);
+	free(d->known);
 	free(d->metrics_last);
 }
 

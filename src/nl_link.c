@@ -82,6 +82,7 @@ struct nl_link {
 	struct log_ratelimit bad_rl;
 	struct log_ratelimit lost_rl;  /* "events lost" and "giving up": storms repeat them */
 	char last_error[FO_TEXT_LEN];
+	int ok_error;            /* -errno the next request treats as success (0 = none) */
 
 #ifdef FAILOVERD_FAULT_INJECTION
 	struct fault faults[FAULTS_MAX];
@@ -651,6 +652,11 @@ static int transact(struct nl_link *l, struct mnl_socket *nl, void *req, size_t 
 				if (nlbuild_parse_error(m, mlen, &err, &eseq, text, sizeof(text), &why) < 0)
 					return log_warning_errno(-EBADMSG, "%s: %s: malformed error message: %s",
 								 ifname, what, why);
+				if (err != 0 && err == l->ok_error) {
+					log_debug_errno(err, "%s: %s: %m, which means success here", ifname,
+							what);
+					err = 0;
+				}
 				if (err == 0) {
 					/* A success can carry a warning (e.g. a value the kernel adjusted). */
 					if (text[0])
@@ -707,6 +713,17 @@ int nl_link_genl_transact(struct nl_link *l, void *req, size_t len, bool write, 
 			return log_err_errno(r, "netlink: cannot open a generic-netlink socket: %m");
 	}
 	return transact(l, l->genl, req, len, write, ifname, what, fn, userdata);
+}
+
+int nl_link_genl_set(struct nl_link *l, void *req, size_t len, const char *ifname,
+		     const char *what, int ok_error)
+{
+	int r;
+
+	l->ok_error = ok_error;
+	r = nl_link_genl_transact(l, req, len, true, ifname, what, NULL, NULL);
+	l->ok_error = 0;
+	return r;
 }
 
 /* ---- dump ---- */

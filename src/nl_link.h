@@ -89,3 +89,10 @@ void nl_link_set_ack_timeout(struct nl_link *l, unsigned msec);
 int nl_link_genl_transact(struct nl_link *l, void *req, size_t len, bool write, const char *ifname,
 			  const char *what, int (*fn)(const void *msg, size_t len, void *userdata),
 			  void *userdata);
+
+/*
+ * A generic-netlink write whose answer ok_error (a -errno) also means the
+ * change was made (see team_set_option()).
+ */
+int nl_link_genl_set(struct nl_link *l, void *req, size_t len, const char *ifname,
+		     const char *what, int ok_error);
