@@ -399,54 +399,83 @@ class Guest:
 
     # --- migration -----------------------------------------------------------
     def migrate(self):
-        """Unplug the VF (as QEMU's failover does before a migration), move
-        the guest to a second QEMU, plug a new VF there: the longest gap
-        from the unplug until the stream is back on the target's VF."""
+        """A live migration to a second QEMU on the same overlay disk, the
+        longest gap from the start of the move until the stream is back on
+        the target's VF.
+
+        net_failover: QEMU unplugs the primary itself (wait-unplug) and the
+        target has its primary on the command line, plugged at resume; the
+        MAC is unpinned when the source's migration goes `active` (the guest
+        has ejected the VF) and pinned to the target's VF tap at completion.
+        failoverd: the VF is unplugged first (device_del, as an orchestrator
+        does for a VF without failover_pair_id), the guest is moved, and a
+        new VF is plugged on the target."""
         net, sampler = self.rig.net, self.rig.sampler
+        nf = self.config == "net_failover"
         if self.wait_paired(60) is None:
             raise BenchError("%s: the VF is not active before the migration" % self.name)
         src = self.vm
         net.pin(MAC, VF_TAP)
+        if sampler.wait_stream(VF_TAP, now(), 30) is None:
+            raise BenchError("%s: no stream on the VF before the migration" % self.name)
         time.sleep(1)
-        t_del, t_gone = src.device_del(self.vf.id)
-        if t_gone is None:
-            raise BenchError("%s: no DEVICE_DELETED before the migration" % self.name)
-        net.unpin(MAC, VF_TAP)
-        if sampler.wait_stream(SB_TAP, t_del, RECOVERY_TIMEOUT) is None:
-            raise BenchError("%s: no stream on the standby before the migration" % self.name)
-        mig = os.path.join(self.rig.workdir, "migrate.sock")
-        tgt = Vm(self.rig, self.name + "-target",
-                 [Nic("sb0", "virtio-net-pci", MAC, "tapsb1", "rp1")], taps=["tapvf1"],
-                 append=src.append, incoming="unix:" + mig, disk=src.disk)
+        uri = "unix:" + os.path.join(self.rig.workdir, "migrate.sock")
+        if nf:
+            tnics = [Nic("sb0", "virtio-net-pci", MAC, "tapsb1", "rp1", failover=True),
+                     Nic("vf0", "e1000e", MAC, "tapvf1", "rp2", pair="sb0")]
+        else:
+            tnics = [Nic("sb0", "virtio-net-pci", MAC, "tapsb1", "rp1")]
+        tgt = Vm(self.rig, self.name + "-target", tnics, taps=["tapvf1"], append=src.append,
+                 incoming=uri, disk=src.disk)
         tgt.start()
         for vm in (src, tgt):
             vm.qmp.cmd("migrate-set-capabilities",
                        capabilities=[{"capability": "events", "state": True}])
+        t0 = now()
+        if not nf:
+            _, t_gone = src.device_del(self.vf.id)
+            if t_gone is None:
+                raise BenchError("%s: no DEVICE_DELETED before the migration" % self.name)
+            net.unpin(MAC, VF_TAP)
+            if sampler.wait_stream(SB_TAP, t0, RECOVERY_TIMEOUT) is None:
+                raise BenchError("%s: no stream on the standby before the migration" % self.name)
         t_mig = now()
-        src.qmp.cmd("migrate", uri="unix:" + mig)
+        src.qmp.cmd("migrate", uri=uri)
+        if nf:
+            t_act, _ = src.qmp.wait_event("MIGRATION", t_mig, 60,
+                                          lambda ev: ev["data"]["status"] == "active")
+            if t_act is None:
+                raise BenchError("%s: the migration never left wait-unplug" % self.name)
+            net.unpin(MAC, VF_TAP)
         t_done, _ = src.qmp.wait_event("MIGRATION", t_mig, 180,
                                        lambda ev: ev["data"]["status"] in ("completed", "failed"))
         q = src.qmp.cmd("query-migrate")
         if t_done is None or q.get("status") != "completed":
             raise BenchError("%s: migration did not complete: %s" % (self.name, q.get("status")))
+        if nf:
+            net.pin(MAC, "tapvf1")
         if tgt.qmp.wait_event("RESUME", t_mig, 30)[0] is None:
             raise BenchError("%s: the migration target never resumed" % self.name)
         src.quit()
         self.rig.vms.remove(src)
         self.vm = tgt
         tgt.shell.wait_ready(60, banner=False)
-        net.pin(MAC, "tapvf1")
-        self.slot = 2
-        self.vf = Nic("vf9", "e1000e", MAC, "tapvf1", "rp2")
-        t_add = tgt.device_add(self.vf)
-        t_vf = sampler.wait_stream("tapvf1", t_add, RECOVERY_TIMEOUT)
+        t_add = None
+        if not nf:
+            net.pin(MAC, "tapvf1")
+            self.slot = 2
+            self.vf = Nic("vf9", "e1000e", MAC, "tapvf1", "rp2")
+            t_add = tgt.device_add(self.vf)
+        t_vf = sampler.wait_stream("tapvf1", t_add or t_mig, RECOVERY_TIMEOUT)
         if t_vf is None:
             raise BenchError("%s: no stream on the target's VF" % self.name)
         self.ping.wait_replies(t_vf, 20, RECOVERY_TIMEOUT)
         time.sleep(2)
-        st = self.ping.stats(t_del, now())
+        t1 = now()
+        st = self.ping.stats(t0, t1)
         return {"gap": st["gap"], "lost": st["lost"], "migrate_s": t_done - t_mig,
-                "downtime_ms": q.get("downtime"), "stream_on_target_vf": t_vf - t_add}
+                "downtime_ms": q.get("downtime"), "stream_on_target_vf": t_vf - t0,
+                "timeline": self.timeline(self.ping, t0, t1)}
 
     def dump(self):
         """After a failure: what the guest says about itself."""
@@ -864,8 +893,8 @@ def main():
     md = markdown(results, summary, tg, args)
     print(md, flush=True)
     plots = plot.timelines(results, outdir)
-    timelines = [c.pop("timeline", None) for c in results["cycles"]]
-    del timelines
+    for c in results["cycles"] + results["migration"]:
+        c.pop("timeline", None)   # in the plots; too bulky for the JSON
     with open(out, "w") as f:
         json.dump(results, f, indent=1)
     with open(os.path.join(outdir, "results.md"), "w") as f:
