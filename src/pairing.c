@@ -2464,7 +2464,12 @@ static bool effect_seen(const struct pairing *p, const struct pair *pr)
 	case FO_ACT_CREATE:
 		if (pr->confirm_new_ifindex > 0) {
 			n = link_find(p, pr->confirm_new_ifindex);
-			return n && !n->synthetic;
+			/*
+			 * Ours only once it carries the marker: the kernel announces
+			 * the new link before the executor's second request sets its
+			 * alias, and a link without it looks like someone else's.
+			 */
+			return n && !n->synthetic && n->role == FO_ROLE_AGGREGATE;
 		}
 		for (size_t i = 0; i < p->n_nics; i++)
 			if (p->nics[i]->have_link && p->nics[i]->role == FO_ROLE_AGGREGATE &&

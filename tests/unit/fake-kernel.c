@@ -401,6 +401,14 @@ static int execute(struct fk *fk, const struct fo_action *a, int *ret_new)
 		d->carrier = true;
 		d->udev_known = true;
 		d->initialized = true;
+		/*
+		 * As the real executor: the kernel announces the new link, then
+		 * the marker arrives with a second request (rtnl_create_link()
+		 * ignores IFLA_IFALIAS).
+		 */
+		d->alias[0] = '\0';
+		q_link(fk, d);
+		strscpy(d->alias, FO_ALIAS_LEN, a->alias);
 		q_link(fk, d);
 		q_udev(fk, d);
 		*ret_new = d->ifindex;
