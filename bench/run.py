@@ -149,6 +149,8 @@ class Guest:
                 raise BenchError("failoverd.service is %s in the guest" % out.strip())
         if self.wait_paired(120) is None:
             raise BenchError("the pair never came up (%s)" % self.config)
+        if self.agent and b.args.set:
+            self.reconfigure(b.args.set)
         self.ping = self.rig.ping(GUEST_ADDR)
         if not self.ping.wait_replies(0, 20, 60):
             raise BenchError("no ping replies from %s" % GUEST_ADDR)
@@ -156,6 +158,22 @@ class Guest:
             raise BenchError("the stream never went through the VF after boot")
         self.offset = self.clock_offset()
         return t_run - t0
+
+    def reconfigure(self, settings):
+        """Rebuild the pair as at boot, with SETTINGS (key = value lines)
+        added to the image's configuration: bond options apply when the
+        aggregate is created.  The standby gets its name back without an
+        address, as at boot, so that ifupdown configures the new aggregate."""
+        lines = "".join("%s = %s\n" % tuple(x.strip() for x in kv.split("=", 1))
+                        for kv in settings)
+        self.sh("systemctl stop failoverd.service && "
+                "cp /usr/local/share/fo-test/%s.conf /etc/failoverd.conf && "
+                "printf '%s' >>/etc/failoverd.conf && "
+                "ip link del %s && ip link set %snsby down && ip link set %snsby name %s && "
+                "ip link set %s down && systemctl start failoverd.service"
+                % (self.config, lines, AGG, AGG, AGG, AGG, self.vfname()), timeout=120)
+        if self.wait_paired(120) is None:
+            raise BenchError("the pair did not come back with %s" % " ".join(settings))
 
     def sh(self, cmd, timeout=60):
         return self.vm.shell.out(cmd, timeout)
@@ -272,7 +290,7 @@ class Guest:
                "if (t < a) { prev = t; next } if (t > b) next; "
                "if (prev != \"\" && t - prev > g) g = t - prev; prev = t; n++; "
                "if (lo == \"\" || s < lo) lo = s; if (s > hi) hi = s } "
-               "END { if (prev != \"\" && b - prev > g) g = b - prev; "
+               "END { if (prev == \"\") g = b - a; else if (b - prev > g) g = b - prev; "
                "printf \"%%.6f %%d %%d %%d\\n\", g, n, lo, hi }' /run/fob-g2h.log"
                % (a, b))
         out = self.sh(awk)
@@ -381,54 +399,83 @@ class Guest:
 
     # --- migration -----------------------------------------------------------
     def migrate(self):
-        """Unplug the VF (as QEMU's failover does before a migration), move
-        the guest to a second QEMU, plug a new VF there: the longest gap
-        from the unplug until the stream is back on the target's VF."""
+        """A live migration to a second QEMU on the same overlay disk, the
+        longest gap from the start of the move until the stream is back on
+        the target's VF.
+
+        net_failover: QEMU unplugs the primary itself (wait-unplug) and the
+        target has its primary on the command line, plugged at resume; the
+        MAC is unpinned when the source's migration goes `active` (the guest
+        has ejected the VF) and pinned to the target's VF tap at completion.
+        failoverd: the VF is unplugged first (device_del, as an orchestrator
+        does for a VF without failover_pair_id), the guest is moved, and a
+        new VF is plugged on the target."""
         net, sampler = self.rig.net, self.rig.sampler
+        nf = self.config == "net_failover"
         if self.wait_paired(60) is None:
             raise BenchError("%s: the VF is not active before the migration" % self.name)
         src = self.vm
         net.pin(MAC, VF_TAP)
+        if sampler.wait_stream(VF_TAP, now(), 30) is None:
+            raise BenchError("%s: no stream on the VF before the migration" % self.name)
         time.sleep(1)
-        t_del, t_gone = src.device_del(self.vf.id)
-        if t_gone is None:
-            raise BenchError("%s: no DEVICE_DELETED before the migration" % self.name)
-        net.unpin(MAC, VF_TAP)
-        if sampler.wait_stream(SB_TAP, t_del, RECOVERY_TIMEOUT) is None:
-            raise BenchError("%s: no stream on the standby before the migration" % self.name)
-        mig = os.path.join(self.rig.workdir, "migrate.sock")
-        tgt = Vm(self.rig, self.name + "-target",
-                 [Nic("sb0", "virtio-net-pci", MAC, "tapsb1", "rp1")], taps=["tapvf1"],
-                 append=src.append, incoming="unix:" + mig, disk=src.disk)
+        uri = "unix:" + os.path.join(self.rig.workdir, "migrate.sock")
+        if nf:
+            tnics = [Nic("sb0", "virtio-net-pci", MAC, "tapsb1", "rp1", failover=True),
+                     Nic("vf0", "e1000e", MAC, "tapvf1", "rp2", pair="sb0")]
+        else:
+            tnics = [Nic("sb0", "virtio-net-pci", MAC, "tapsb1", "rp1")]
+        tgt = Vm(self.rig, self.name + "-target", tnics, taps=["tapvf1"], append=src.append,
+                 incoming=uri, disk=src.disk)
         tgt.start()
         for vm in (src, tgt):
             vm.qmp.cmd("migrate-set-capabilities",
                        capabilities=[{"capability": "events", "state": True}])
+        t0 = now()
+        if not nf:
+            _, t_gone = src.device_del(self.vf.id)
+            if t_gone is None:
+                raise BenchError("%s: no DEVICE_DELETED before the migration" % self.name)
+            net.unpin(MAC, VF_TAP)
+            if sampler.wait_stream(SB_TAP, t0, RECOVERY_TIMEOUT) is None:
+                raise BenchError("%s: no stream on the standby before the migration" % self.name)
         t_mig = now()
-        src.qmp.cmd("migrate", uri="unix:" + mig)
+        src.qmp.cmd("migrate", uri=uri)
+        if nf:
+            t_act, _ = src.qmp.wait_event("MIGRATION", t_mig, 60,
+                                          lambda ev: ev["data"]["status"] == "active")
+            if t_act is None:
+                raise BenchError("%s: the migration never left wait-unplug" % self.name)
+            net.unpin(MAC, VF_TAP)
         t_done, _ = src.qmp.wait_event("MIGRATION", t_mig, 180,
                                        lambda ev: ev["data"]["status"] in ("completed", "failed"))
         q = src.qmp.cmd("query-migrate")
         if t_done is None or q.get("status") != "completed":
             raise BenchError("%s: migration did not complete: %s" % (self.name, q.get("status")))
+        if nf:
+            net.pin(MAC, "tapvf1")
         if tgt.qmp.wait_event("RESUME", t_mig, 30)[0] is None:
             raise BenchError("%s: the migration target never resumed" % self.name)
         src.quit()
         self.rig.vms.remove(src)
         self.vm = tgt
         tgt.shell.wait_ready(60, banner=False)
-        net.pin(MAC, "tapvf1")
-        self.slot = 2
-        self.vf = Nic("vf9", "e1000e", MAC, "tapvf1", "rp2")
-        t_add = tgt.device_add(self.vf)
-        t_vf = sampler.wait_stream("tapvf1", t_add, RECOVERY_TIMEOUT)
+        t_add = None
+        if not nf:
+            net.pin(MAC, "tapvf1")
+            self.slot = 2
+            self.vf = Nic("vf9", "e1000e", MAC, "tapvf1", "rp2")
+            t_add = tgt.device_add(self.vf)
+        t_vf = sampler.wait_stream("tapvf1", t_add or t_mig, RECOVERY_TIMEOUT)
         if t_vf is None:
             raise BenchError("%s: no stream on the target's VF" % self.name)
         self.ping.wait_replies(t_vf, 20, RECOVERY_TIMEOUT)
         time.sleep(2)
-        st = self.ping.stats(t_del, now())
+        t1 = now()
+        st = self.ping.stats(t0, t1)
         return {"gap": st["gap"], "lost": st["lost"], "migrate_s": t_done - t_mig,
-                "downtime_ms": q.get("downtime"), "stream_on_target_vf": t_vf - t_add}
+                "downtime_ms": q.get("downtime"), "stream_on_target_vf": t_vf - t0,
+                "timeline": self.timeline(self.ping, t0, t1)}
 
     def dump(self):
         """After a failure: what the guest says about itself."""
@@ -597,6 +644,9 @@ def markdown(results, summary, tg, args):
     n = args.boots
     L.append("### Failover gaps (median [min–max] over %d boot%s, seconds; lost = 10 ms pings "
              "never answered)" % (n, "s" if n != 1 else ""))
+    if args.set:
+        L.append("")
+        L.append("failoverd's configuration: the vm tier's plus `%s`" % "`, `".join(args.set))
     L.append("")
     L.append("| configuration | host model, direction | unplug gap | replug gap | unplug lost | "
              "replug lost | replug: stream on VF |")
@@ -747,8 +797,9 @@ def main():
     ap.add_argument("--migration", action=argparse.BooleanOptionalAction, default=None,
                     help="measure a live migration per boot (default: on, off with --quick)")
     ap.add_argument("--no-engine", action="store_true", help="skip bench/engine-bench")
-    ap.add_argument("--settle-ms", type=int, default=500,
-                    help="settle_ms of the guests' configuration (for the reaction figure)")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="failoverd.conf setting for the failoverd boots (repeatable): the "
+                         "pair is rebuilt with it after boot")
     ap.add_argument("--out", help="JSON output (default $FO_BUILD/bench/results.json); the "
                     "markdown table and the PNG timelines go next to it")
     args = ap.parse_args()
@@ -756,6 +807,13 @@ def main():
     args.idle = args.idle if args.idle is not None else (10 if args.quick else 60)
     args.cycles = (args.cycles or ("eswitch,learn" if args.quick else ",".join(CYCLES))).split(",")
     args.configs = args.configs.split(",")
+    args.settle_ms = 500
+    for kv in args.set:
+        k, eq, v = kv.partition("=")
+        if not eq or not k.strip() or "'" in kv or "\\" in kv:
+            ap.error("--set %s: want KEY=VALUE" % kv)
+        if k.strip() == "settle_ms":
+            args.settle_ms = int(v)
     if args.migration is None:
         args.migration = not args.quick
     for c in args.configs:
@@ -790,7 +848,7 @@ def main():
     results = {"meta": {
         "mode": "quick" if args.quick else "full", "boots": args.boots,
         "configs": args.configs, "cycles": args.cycles, "idle_s": args.idle,
-        "migration": args.migration, "settle_ms": args.settle_ms,
+        "migration": args.migration, "settle_ms": args.settle_ms, "set": args.set,
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "host": platform.node(), "loadavg_start": os.getloadavg(), "cpus": os.cpu_count(),
         "ping_interval_s": 0.01, "accel": "tcg"},
@@ -835,8 +893,8 @@ def main():
     md = markdown(results, summary, tg, args)
     print(md, flush=True)
     plots = plot.timelines(results, outdir)
-    timelines = [c.pop("timeline", None) for c in results["cycles"]]
-    del timelines
+    for c in results["cycles"] + results["migration"]:
+        c.pop("timeline", None)   # in the plots; too bulky for the JSON
     with open(out, "w") as f:
         json.dump(results, f, indent=1)
     with open(os.path.join(outdir, "results.md"), "w") as f:
