@@ -43,8 +43,11 @@ NEEDS_FAILOVERD = set(SCENARIOS) - {"rig-selftest"}
 # Scenarios the default run reports as SKIP with the reason, until fixed;
 # naming one on the command line still runs it.
 KNOWN_FAILING = {
-    "team": "team backend: the daemon's CREATE of the team ends in EEXIST in the guest "
-            "(not understood yet; tests/vm/run team reproduces it)",
+    "team": "team backend: the pair does not come up in the guest (CREATE ended in EEXIST "
+            "before e6717bb, not rechecked since; tests/vm/run team reproduces it)",
+    "hotplug-learn": "learning bridge: after the VF's unplug no reply comes through the "
+                     "standby's tap within 30 s (the bond's peer notification is not seen on "
+                     "the host; not understood yet; tests/vm/run hotplug-learn)",
 }
 
 # Sanity bounds for verdicts.  The figures themselves are the point (the
