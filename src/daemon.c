@@ -130,23 +130,6 @@ static bool daemon_synced(const struct daemon *d)
 	return d->udev_synced && d->nl_synced;
 }
 
-static bool key_eq(const struct fo_key *a, const struct fo_key *b)
-{
-	if (a->source != b->source)
-		return false;
-	switch (a->source) {
-	case FO_KEY_GROUP_ID:
-		return a->group_id == b->group_id;
-	case FO_KEY_MAC:
-		return memcmp(a->mac, b->mac, FO_MAC_LEN) == 0;
-	case FO_KEY_NONE:
-	case FO_KEY_MAX:
-	case FO_KEY_INVALID:
-		break;
-	}
-	return false;
-}
-
 /* ---- names and keys from the engine's model ---- */
 
 static bool nic_by_ifindex(const struct daemon *d, int ifindex, struct fo_nic_view *ret)
@@ -205,7 +188,7 @@ static struct pair_history *history_get(struct daemon *d, const struct fo_key *k
 	struct pair_history *h;
 
 	for (size_t i = 0; i < d->n_hist; i++)
-		if (key_eq(&d->hist[i].key, k))
+		if (pairing_key_eq(&d->hist[i].key, k))
 			return &d->hist[i];
 	if (!create)
 		return NULL;
@@ -713,7 +696,7 @@ static int daemon_snapshot(struct daemon *d, struct snapshot_buf *b)
 		if (n->view.key.source != FO_KEY_NONE) {
 			(void) pairing_key_format(&n->view.key, n->key, sizeof(n->key));
 			for (size_t j = 0; j < b->s.n_pairs; j++)
-				if (key_eq(&b->pairs[j].view.key, &n->view.key))
+				if (pairing_key_eq(&b->pairs[j].view.key, &n->view.key))
 					n->pair = (ssize_t) j;
 		}
 		k++;

@@ -345,7 +345,7 @@ const char *pairing_errno_name(int error)
 
 /* ----------------------------------------------------------------- keys */
 
-static bool key_eq(const struct fo_key *a, const struct fo_key *b)
+bool pairing_key_eq(const struct fo_key *a, const struct fo_key *b)
 {
 	if (a->source != b->source)
 		return false;
@@ -640,7 +640,7 @@ static const char *nic_name(const struct nic *n)
 static struct pair *pair_find(const struct pairing *p, const struct fo_key *k)
 {
 	for (size_t i = 0; i < p->n_pairs; i++)
-		if (key_eq(&p->pairs[i]->key, k))
+		if (pairing_key_eq(&p->pairs[i]->key, k))
 			return p->pairs[i];
 	return NULL;
 }
@@ -976,7 +976,7 @@ static const char *standdown_reason(const struct pairing *p, const struct pair *
 		(void) snprintf(buf, len, "%s: enslaved to ifindex %d, not known yet",
 				nic_name(n), n->link.master_ifindex);
 	else if (m->role == FO_ROLE_AGGREGATE) {
-		if (key_eq(&m->key, &pr->key))
+		if (pairing_key_eq(&m->key, &pr->key))
 			return NULL;
 		(void) snprintf(buf, len,
 				"%s: enslaved to %s, a failoverd aggregate of another key",
@@ -1498,7 +1498,7 @@ static bool undo_target_ours(const struct pairing *p, const struct pair *pr, con
 	if (!n || !n->have_link)
 		return false;
 	if (n->role == FO_ROLE_AGGREGATE)
-		return key_eq(&n->key, &pr->key);
+		return pairing_key_eq(&n->key, &pr->key);
 	if (n->pair != pr)
 		return false;
 	return !standdown_reason(p, pr, n, buf, sizeof(buf));
@@ -1517,7 +1517,7 @@ static bool undo_next(struct pairing *p, struct pair *pr, struct fo_action *ret_
 			for (size_t i = 0; i < p->n_nics; i++)
 				if (p->nics[i]->have_link &&
 				    p->nics[i]->role == FO_ROLE_AGGREGATE &&
-				    key_eq(&p->nics[i]->key, &pr->key))
+				    pairing_key_eq(&p->nics[i]->key, &pr->key))
 					u.ifindex = p->nics[i]->ifindex;
 		}
 		n = link_find(p, u.ifindex);
@@ -2474,7 +2474,7 @@ static bool effect_seen(const struct pairing *p, const struct pair *pr)
 		}
 		for (size_t i = 0; i < p->n_nics; i++)
 			if (p->nics[i]->have_link && p->nics[i]->role == FO_ROLE_AGGREGATE &&
-			    key_eq(&p->nics[i]->key, &pr->key))
+			    pairing_key_eq(&p->nics[i]->key, &pr->key))
 				return true;
 		return false;
 	case FO_ACT_DELETE:

@@ -355,6 +355,8 @@ const char *pairing_key_source_name(enum fo_key_source s);
 const char *pairing_pair_state_name(enum fo_pair_state s);
 const char *pairing_action_name(enum fo_action_type t);
 const char *pairing_event_name(enum fo_event_type e);
+/* Same source and the same group ID or MAC. */
+bool pairing_key_eq(const struct fo_key *a, const struct fo_key *b);
 /* "group:0x0123456789abcdef" or "mac:52:54:00:12:34:56" into buf. */
 const char *pairing_key_format(const struct fo_key *k, char *buf, size_t len);
 /* The inverse of pairing_key_format() (the text after FO_ALIAS_PREFIX); 0 or -EINVAL. */
