@@ -679,6 +679,22 @@ static int bad(const char **ret_why, const char *why)
 	return -EBADMSG;
 }
 
+/*
+ * The header every parser starts with: complete, and a length within what
+ * was received.  On success *msg_len is the message's own length.
+ */
+static int msg_header(const void *msg, size_t *msg_len, struct nlmsghdr *ret,
+		      const char **ret_why)
+{
+	if (*msg_len < NLMSG_HDRLEN)
+		return bad(ret_why, "truncated netlink header");
+	memcpy(ret, msg, sizeof(*ret));
+	if (ret->nlmsg_len > *msg_len || ret->nlmsg_len < NLMSG_HDRLEN)
+		return bad(ret_why, "netlink message length out of bounds");
+	*msg_len = ret->nlmsg_len;
+	return 0;
+}
+
 static int parse_bond_data(const uint8_t *p, size_t len, struct fo_link_info *l,
 			   const char **ret_why)
 {
@@ -787,14 +803,11 @@ int nlbuild_parse_link(const void *msg, size_t msg_len, struct fo_link_info *ret
 	size_t n;
 	int r;
 
-	if (msg_len < NLMSG_HDRLEN)
-		return bad(ret_why, "truncated netlink header");
-	memcpy(&h, msg, sizeof(h));
-	if (h.nlmsg_len > msg_len || h.nlmsg_len < NLMSG_HDRLEN)
-		return bad(ret_why, "netlink message length out of bounds");
+	r = msg_header(msg, &msg_len, &h, ret_why);
+	if (r < 0)
+		return r;
 	if (h.nlmsg_type != RTM_NEWLINK && h.nlmsg_type != RTM_DELLINK)
 		return bad(ret_why, "not an RTM_NEWLINK/RTM_DELLINK message");
-	msg_len = h.nlmsg_len;
 	if (msg_len < NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(ifi)))
 		return bad(ret_why, "truncated ifinfomsg");
 	memcpy(&ifi, (const uint8_t *) msg + NLMSG_HDRLEN, sizeof(ifi));
@@ -903,14 +916,11 @@ int nlbuild_parse_addr(const void *msg, size_t msg_len, struct nlbuild_addr *ret
 	uint16_t type;
 	int r;
 
-	if (msg_len < NLMSG_HDRLEN)
-		return bad(ret_why, "truncated netlink header");
-	memcpy(&h, msg, sizeof(h));
-	if (h.nlmsg_len > msg_len || h.nlmsg_len < NLMSG_HDRLEN)
-		return bad(ret_why, "netlink message length out of bounds");
+	r = msg_header(msg, &msg_len, &h, ret_why);
+	if (r < 0)
+		return r;
 	if (h.nlmsg_type != RTM_NEWADDR && h.nlmsg_type != RTM_DELADDR)
 		return bad(ret_why, "not an RTM_NEWADDR/RTM_DELADDR message");
-	msg_len = h.nlmsg_len;
 	if (msg_len < NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(ifa)))
 		return bad(ret_why, "truncated ifaddrmsg");
 	memcpy(&ifa, (const uint8_t *) msg + NLMSG_HDRLEN, sizeof(ifa));
@@ -986,14 +996,11 @@ int nlbuild_parse_error(const void *msg, size_t msg_len, int *ret_error, uint32_
 
 	if (text_len > 0)
 		text[0] = '\0';
-	if (msg_len < NLMSG_HDRLEN)
-		return bad(ret_why, "truncated netlink header");
-	memcpy(&h, msg, sizeof(h));
-	if (h.nlmsg_len > msg_len || h.nlmsg_len < NLMSG_HDRLEN)
-		return bad(ret_why, "netlink message length out of bounds");
+	r = msg_header(msg, &msg_len, &h, ret_why);
+	if (r < 0)
+		return r;
 	if (h.nlmsg_type != NLMSG_ERROR)
 		return bad(ret_why, "not an NLMSG_ERROR message");
-	msg_len = h.nlmsg_len;
 	if (msg_len < NLMSG_HDRLEN + sizeof(e))
 		return bad(ret_why, "truncated nlmsgerr");
 	memcpy(&e, (const uint8_t *) msg + NLMSG_HDRLEN, sizeof(e));
@@ -1091,14 +1098,11 @@ int nlbuild_parse_team_options(const void *msg, size_t msg_len, struct nlbuild_t
 	uint16_t type, ltype;
 	int r, lr;
 
-	if (msg_len < NLMSG_HDRLEN)
-		return bad(ret_why, "truncated netlink header");
-	memcpy(&h, msg, sizeof(h));
-	if (h.nlmsg_len > msg_len || h.nlmsg_len < NLMSG_HDRLEN)
-		return bad(ret_why, "netlink message length out of bounds");
+	r = msg_header(msg, &msg_len, &h, ret_why);
+	if (r < 0)
+		return r;
 	if (h.nlmsg_type < NLMSG_MIN_TYPE)
 		return bad(ret_why, "not a generic-netlink message");
-	msg_len = h.nlmsg_len;
 	if (msg_len < hdr)
 		return bad(ret_why, "truncated genlmsghdr");
 
