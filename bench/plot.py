@@ -3,7 +3,9 @@
 
 Each PNG has one row per cycle kind (eswitch, learn) of the first boot that
 has it, and two columns: the unplug (time 0 = device_del sent) and the replug
-(time 0 = device_add sent).  A dot is a request at its send time, its height
+(time 0 = device_add sent); then, when the run migrated, a row with the first
+boot's live migration (time 0 = the move began: device_del of failoverd's VF,
+QEMU's `migrate` for net_failover).  A dot is a request at its send time, its height
 the round-trip time; a red mark on the floor is a request never answered.
 Late replies (queued in a tap) stand out as tall dots.
 
@@ -16,7 +18,8 @@ import os
 import struct
 import zlib
 
-KIND_TITLE = {"eswitch": "eswitch, host→guest", "learn": "learning bridge, host→guest"}
+KIND_TITLE = {"eswitch": "eswitch, host→guest", "learn": "learning bridge, host→guest",
+              "migration": "live migration, eswitch, host→guest"}
 
 
 def _panels(results, config):
@@ -27,7 +30,17 @@ def _panels(results, config):
             continue
         seen.add(c["kind"])
         rows.append(c)
+    for m in results.get("migration", []):
+        if m["config"] == config and m.get("timeline"):
+            rows.append({"kind": "migration", "config": config,
+                         "timeline": {"migration": m["timeline"]},
+                         "migration": {"gap": m["gap"], "lost": m["lost"]}})
+            break
     return rows
+
+
+def _phases(c):
+    return ("migration",) if c["kind"] == "migration" else ("unplug", "replug")
 
 
 def timelines(results, outdir):
@@ -53,7 +66,9 @@ def _matplotlib(config, rows, path):
 
     fig, axes = plt.subplots(len(rows), 2, figsize=(12, 3.2 * len(rows)), squeeze=False)
     for r, c in enumerate(rows):
-        for col, phase in enumerate(("unplug", "replug")):
+        if c["kind"] == "migration":
+            axes[r][1].axis("off")
+        for col, phase in enumerate(_phases(c)):
             ax = axes[r][col]
             tl = c["timeline"][phase]
             ok = [(t, rtt * 1000) for t, rtt in tl if rtt is not None]
@@ -69,7 +84,8 @@ def _matplotlib(config, rows, path):
             ax.set_title("%s, %s: %s gap %.2f s, lost %s"
                          % (config, KIND_TITLE.get(c["kind"], c["kind"]), phase, fig_["gap"],
                             fig_["lost"]), fontsize=9)
-            ax.set_xlabel("s since device_%s" % ("del" if phase == "unplug" else "add"))
+            ax.set_xlabel({"unplug": "s since device_del", "replug": "s since device_add",
+                           "migration": "s since the move began"}[phase])
             ax.set_ylabel("RTT ms")
             ax.set_yscale("symlog", linthresh=10)
             ax.set_ylim(bottom=-0.5)
@@ -107,7 +123,7 @@ def _raw(rows, path):
             px[i:i + 3] = bytes(rgb)
 
     for r, c in enumerate(rows):
-        for col, phase in enumerate(("unplug", "replug")):
+        for col, phase in enumerate(_phases(c)):
             x0, y0 = pad + col * (pw + pad), pad + r * (ph + pad)
             tl = c["timeline"][phase]
             if not tl:

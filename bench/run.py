@@ -542,7 +542,7 @@ def summarise(results, args):
     rows = {}
     for r in results["cycles"]:
         rows.setdefault((r["config"], r["kind"]), []).append(r)
-    summary = {"cycles": [], "agent": [], "migration": []}
+    summary = {"cycles": [], "agent": [], "migration": [], "coldstart": []}
     for (config, kind), rs in sorted(rows.items(), key=lambda x: (CONFIGS.index(x[0][0]),
                                                                    CYCLES.index(x[0][1]))):
         row = {"config": config, "kind": kind, "n": len(rs)}
@@ -574,6 +574,19 @@ def summarise(results, args):
             summary["migration"].append({"config": config,
                                          "gap": spread([m["gap"] for m in ms]),
                                          "lost": spread([m["lost"] for m in ms])})
+    for config in CONFIGS:
+        cs = [c for c in results.get("coldstart", []) if c["config"] == config]
+        if not cs:
+            continue
+        row = {"config": config, "pairs": cs[0]["pairs"], "n": len(cs),
+               "boot_s": spread([c["boot_s"] for c in cs]),
+               "at_boot_all_up_s": spread([(c["at_boot"] or {}).get("all_up_s") for c in cs])}
+        for key in ("all_up_s", "first_up_s", "ready_to_enslaved_max_s", "requests", "actions",
+                    "cpu_ms", "sched_ms", "rss_kib", "hwm_kib", "fds",
+                    "idle_voluntary_ctxt_switches", "idle_nonvoluntary_ctxt_switches"):
+            row[key] = spread([c["cold_start"][key] for c in cs])
+        row["idle_s"] = cs[0]["cold_start"]["idle_s"]
+        summary["coldstart"].append(row)
     return summary
 
 
@@ -636,6 +649,16 @@ def targets(summary, args):
             if r is not None:
                 out.append(("%s: RSS at most 4 MiB" % config, r["max"] <= 4096,
                             "%.2f MiB (max over boots)" % (r["max"] / 1024)))
+    for c in summary["coldstart"]:
+        r = c["rss_kib"]
+        out.append(("%s: RSS at most 4 MiB with %d pairs" % (c["config"], c["pairs"]),
+                    r["max"] <= 4096, "%.2f MiB (peak %.2f MiB)"
+                    % (r["max"] / 1024, c["hwm_kib"]["max"] / 1024)))
+        v, nv = c["idle_voluntary_ctxt_switches"], c["idle_nonvoluntary_ctxt_switches"]
+        out.append(("%s: zero idle wake-ups with %d pairs (%d s)" % (c["config"], c["pairs"],
+                                                                    c["idle_s"]),
+                    v["max"] == 0 and nv["max"] == 0,
+                    "voluntary %d, involuntary %d" % (v["max"], nv["max"])))
     return [{"target": t, "met": bool(ok), "measured": m} for t, ok, m in out]
 
 
@@ -688,6 +711,26 @@ def markdown(results, summary, tg, args):
                         fmt(a["idle_fds"], digits=0),
                         fmt(a["idle_voluntary_ctxt_switches"], digits=0),
                         fmt(a["idle_nonvoluntary_ctxt_switches"], digits=0)))
+    if summary["coldstart"]:
+        L.append("")
+        L.append("### Cold start with %d pairs (%d NICs; failoverd's own clock: its start "
+                 "time to each pair's `paired` event)" % (summary["coldstart"][0]["pairs"],
+                                                        2 * summary["coldstart"][0]["pairs"]))
+        L.append("")
+        L.append("| backend | guest boot (systemd up) | all pairs up, at boot | all pairs up, "
+                 "cold start | first pair up | netlink requests | actions | CPU ms / on-CPU ms | "
+                 "RSS / peak KiB | fds | wake-ups in %d s idle (vol / invol) |"
+                 % summary["coldstart"][0]["idle_s"])
+        L.append("|---|---|---|---|---|---|---|---|---|---|---|")
+        for c in summary["coldstart"]:
+            L.append("| %s | %s s | %s s | %s s | %s s | %s | %s | %s / %s | %s / %s | %s | %s / %s |"
+                     % (c["config"], fmt(c["boot_s"], digits=1), fmt(c["at_boot_all_up_s"]),
+                        fmt(c["all_up_s"]), fmt(c["first_up_s"]), fmt(c["requests"], digits=0),
+                        fmt(c["actions"], digits=0), fmt(c["cpu_ms"], digits=0),
+                        fmt(c["sched_ms"], digits=0), fmt(c["rss_kib"], digits=0),
+                        fmt(c["hwm_kib"], digits=0), fmt(c["fds"], digits=0),
+                        fmt(c["idle_voluntary_ctxt_switches"], digits=0),
+                        fmt(c["idle_nonvoluntary_ctxt_switches"], digits=0)))
     if tg:
         L.append("")
         L.append("### Targets")
@@ -721,6 +764,161 @@ def engine_bench(build, quick):
     return {"args": " ".join(argv[1:]) or "(defaults)", "output": p.stdout}
 
 
+# ---------------------------------------------------------------------------
+# Cold start with many pairs
+# ---------------------------------------------------------------------------
+def pair_mac(i):
+    return "52:54:00:12:35:%02x" % i
+
+
+# Shell: how many of failoverd's aggregates (IFLA_IFALIAS "failoverd:...")
+# have an e1000e (the VF stand-in) as their active member.  Reads sysfs and
+# the team driver only, so that waiting for the pairs does not wake failoverd.
+ACTIVE_VFS = (
+    "n=0; for d in /sys/class/net/*; do a=${d##*/}; "
+    "case \"$(cat $d/ifalias 2>/dev/null)\" in failoverd:*) ;; *) continue ;; esac; "
+    "if [ -d $d/bonding ]; then s=$(cat $d/bonding/active_slave); "
+    "else i=$(teamnl $a getoption activeport 2>/dev/null); s=; "
+    "for x in /sys/class/net/*; do [ \"$(cat $x/ifindex)\" = \"$i\" ] && s=${x##*/}; done; fi; "
+    "[ -n \"$s\" ] && [ \"$(basename \"$(readlink /sys/class/net/$s/device/driver)\")\" = e1000e ] "
+    "&& n=$((n+1)); done")
+
+# Shell: undo every pair failoverd built (it leaves them in place when it
+# stops, so that a restart costs no write): delete the aggregates, give the
+# standbys their names back, take the VFs down, as before failoverd ever ran.
+TEARDOWN = (
+    "systemctl stop failoverd.service; fo_bad=0; "
+    "for d in /sys/class/net/*; do a=${d##*/}; "
+    "case \"$(cat $d/ifalias 2>/dev/null)\" in failoverd:*) ;; *) continue ;; esac; "
+    "ip link del $a || fo_bad=1; "
+    "if [ -e /sys/class/net/${a}nsby ]; then ip link set ${a}nsby down && "
+    "ip link set ${a}nsby name $a || fo_bad=1; fi; done; "
+    "for d in /sys/class/net/*; do "
+    "[ \"$(basename \"$(readlink $d/device/driver)\")\" = e1000e ] && ip link set ${d##*/} down; "
+    "done; [ $fo_bad = 0 ]")
+
+
+def parse_time(s):
+    """failoverd's JSON time (UTC, ms) as seconds since the epoch."""
+    import datetime
+    return datetime.datetime.strptime(s, "%Y-%m-%dT%H:%M:%S.%fZ").replace(
+        tzinfo=datetime.timezone.utc).timestamp()
+
+
+def pairs_up_figures(status, npairs):
+    """From one `failoverctl status --json`: when every pair was up, by
+    failoverd's own clock (its start time, the PAIRED event of each pair).
+    None when fewer than NPAIRS pairs are active on their primary."""
+    start = parse_time(status["daemon"]["start_time"])
+    paired, ready = [], []
+    for p in status.get("pairs", []):
+        prim, act = p.get("primary") or {}, p.get("active") or {}
+        if p.get("state") != "active" or not prim or prim.get("ifindex") != act.get("ifindex"):
+            continue
+        ts = [parse_time(e["time"]) for e in p.get("last_events", [])
+              if e.get("kind") == "paired" and e.get("time")]
+        if ts:
+            paired.append(max(ts) - start)
+        ready.append(p.get("last_ready_to_enslaved_seconds"))
+    if len(paired) < npairs:
+        return None
+    return {"pairs": len(paired), "all_up_s": max(paired), "first_up_s": min(paired),
+            "ready_to_enslaved_max_s": max((x for x in ready if x is not None), default=None),
+            "requests": status["metrics"]["netlink_requests_total"],
+            "actions": status["metrics"]["actions_total"]}
+
+
+def coldstart(bench, config, npairs, results):
+    """One boot with NPAIRS standby+VF pairs (2 * NPAIRS NICs, one root port
+    each, distinct MACs).  Measures failoverd building every pair at boot,
+    then again from a plain `systemctl start` after the pairs were undone
+    (every NIC present and initialized: the daemon's own cost), with its
+    requests, CPU and footprint."""
+    args = bench.args
+    name = "%s-cold%d" % (config, npairs)
+    rig = Rig(bench.image, os.path.join(bench.workdir, name), bench.ns)
+    res = {"config": config, "pairs": npairs, "nics": 2 * npairs}
+    vm = None
+    try:
+        os.makedirs(rig.workdir)
+        taps = []
+        nics = []
+        for i in range(npairs):
+            taps += ["tcs%d" % i, "tcv%d" % i]
+            nics += [Nic("sb%d" % i, "virtio-net-pci", pair_mac(i), "tcs%d" % i, "rp%d" % (2 * i + 1)),
+                     Nic("vf%d" % i, "e1000e", pair_mac(i), "tcv%d" % i, "rp%d" % (2 * i + 2))]
+        rig.setup(taps)
+        vm = Vm(rig, name, nics, append="fo.conf=%s" % config, disk=rig.overlay(name))
+        vm.ROOT_PORTS = 2 * npairs
+        t0 = now()
+        vm.start()
+        vm.shell.wait_ready(600)
+        _, state, t_run = vm.shell.run("systemctl is-system-running --wait", timeout=600)
+        res["boot_s"] = t_run - t0
+        info("%s: systemd %s at %.1f s" % (name, state.strip(), t_run - t0))
+        _, out, _ = vm.shell.run("ls -d /sys/class/net/*/device | wc -l")
+        res["guest_nics"] = int(out.strip() or 0)
+        if res["guest_nics"] < 2 * npairs:
+            raise BenchError("%s: the guest sees %d of %d NICs" % (name, res["guest_nics"], 2 * npairs))
+        cond = ACTIVE_VFS + "; [ $n -ge %d ]" % npairs
+        if vm.shell.wait_true(cond, 300, poll=1.0) is None:
+            raise BenchError("%s: not all %d pairs came up at boot" % (name, npairs))
+        res["at_boot"] = pairs_up_figures(json.loads(vm.shell.out("failoverctl status --json")),
+                                          npairs)
+        vm.shell.out(TEARDOWN, timeout=120)
+        _, out, _ = vm.shell.run(ACTIVE_VFS + "; echo $n")
+        if out.strip() != "0":
+            raise BenchError("%s: the pairs are still there after the teardown" % name)
+        time.sleep(2)   # let udev finish with the renames
+        vm.shell.out("systemctl start failoverd.service", timeout=120)
+        if vm.shell.wait_true(cond, 300, poll=1.0) is None:
+            raise BenchError("%s: not all %d pairs came up after a cold start" % (name, npairs))
+        time.sleep(2)
+        _, out, _ = vm.shell.run(PROC_PROBE + "; echo @@JSON; failoverctl status --json; "
+                                 "echo @@JSON; sleep %d; " % args.idle + PROC_PROBE,
+                                 timeout=args.idle + 120)
+        a, js, b = out.split("@@JSON")
+        st = json.loads(js)
+        up = pairs_up_figures(st, npairs)
+        if up is None:
+            raise BenchError("%s: failoverctl status shows fewer than %d pairs up" % (name, npairs))
+        pa, pb = parse_proc(a), parse_proc(b)
+        if pa.get("pid") != pb.get("pid") or pa.get("pid") != st["daemon"]["pid"]:
+            raise BenchError("%s: failoverd restarted during the measurement" % name)
+        up.update({"cpu_ms": 1000 * pa["cpu_s"], "sched_ms": 1000 * pa["sched_s"],
+                   "rss_kib": pb["rss_kib"], "hwm_kib": pb["hwm_kib"], "fds": pb["fds"],
+                   "idle_s": args.idle,
+                   "idle_voluntary_ctxt_switches": pb["vcsw"] - pa["vcsw"],
+                   "idle_nonvoluntary_ctxt_switches": pb["nvcsw"] - pa["nvcsw"]})
+        res["cold_start"] = up
+        info("%s: all %d pairs up %.3f s after failoverd started (at boot: %s), %d requests, "
+             "RSS %d KiB, %d fds, %d/%d wake-ups in %d s idle"
+             % (name, npairs, up["all_up_s"],
+                "%.3f s" % res["at_boot"]["all_up_s"] if res["at_boot"] else "n/a",
+                up["requests"], up["rss_kib"], up["fds"], up["idle_voluntary_ctxt_switches"],
+                up["idle_nonvoluntary_ctxt_switches"], args.idle))
+        return res
+    except (BenchError, RigError, ValueError, KeyError) as e:
+        if vm is not None:
+            print("    ---- guest console (%s, last 30 lines)" % vm.console)
+            for line in vm.console_tail(30):
+                print("    | " + line)
+            if vm.alive():
+                try:
+                    _, out, _ = vm.shell.run("journalctl -b -u failoverd --no-pager | tail -n 40; "
+                                             "ip -br link", timeout=20)
+                    for line in out.splitlines():
+                        print("    | " + line)
+                except RigError:
+                    pass
+        if isinstance(e, (ValueError, KeyError)):
+            raise BenchError("%s: unexpected status output: %s" % (name, e))
+        raise
+    finally:
+        rig.close()
+        bench.save_logs(name)
+
+
 class Bench:
     def __init__(self, args, workdir, build):
         self.args = args
@@ -732,7 +930,7 @@ class Bench:
 
     def build_image(self):
         env = dict(os.environ, FO_BUILD=self.build)
-        p = subprocess.run([os.path.join(TOP, "tests", "vm", "mkimage"), "bookworm"],
+        p = subprocess.run([os.path.join(TOP, "tests", "vm", "mkimage"), self.args.guest],
                            stdout=subprocess.PIPE, text=True, env=env)
         if p.returncode != 0:
             raise BenchError("tests/vm/mkimage failed (exit %d)" % p.returncode)
@@ -797,6 +995,13 @@ def main():
     ap.add_argument("--migration", action=argparse.BooleanOptionalAction, default=None,
                     help="measure a live migration per boot (default: on, off with --quick)")
     ap.add_argument("--no-engine", action="store_true", help="skip bench/engine-bench")
+    ap.add_argument("--guest", choices=("bookworm", "trixie"),
+                    default=(os.environ.get("FO_VM_GUESTS") or "bookworm").split()[0],
+                    help="guest suite, as tests/vm/run --guest (default: the first of "
+                         "$FO_VM_GUESTS, else bookworm)")
+    ap.add_argument("--pairs", type=int, default=8,
+                    help="cold start: one boot per failoverd backend with this many "
+                         "standby+VF pairs (default 8, 0 = none)")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                     help="failoverd.conf setting for the failoverd boots (repeatable): the "
                          "pair is rebuilt with it after boot")
@@ -822,6 +1027,8 @@ def main():
     for c in args.cycles:
         if c not in CYCLES:
             ap.error("unknown cycle %s (known: %s)" % (c, " ".join(CYCLES)))
+    if args.pairs < 0 or 2 * args.pairs > 28:
+        ap.error("--pairs: 0..14 (one PCIe root port per NIC, 28 on q35's bus 0 here)")
     if len(args.cycles) > 3:
         ap.error("at most 3 cycles per boot (root ports 3-5)")
     build = os.path.abspath(os.environ.get("FO_BUILD", os.path.join(TOP, "build")))
@@ -846,13 +1053,14 @@ def main():
         signal.signal(s, on_signal)
 
     results = {"meta": {
-        "mode": "quick" if args.quick else "full", "boots": args.boots,
+        "mode": "quick" if args.quick else "full", "boots": args.boots, "guest": args.guest,
+        "pairs": args.pairs,
         "configs": args.configs, "cycles": args.cycles, "idle_s": args.idle,
         "migration": args.migration, "settle_ms": args.settle_ms, "set": args.set,
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "host": platform.node(), "loadavg_start": os.getloadavg(), "cpus": os.cpu_count(),
         "ping_interval_s": 0.01, "accel": "tcg"},
-        "cycles": [], "footprint": [], "migration": [], "failures": []}
+        "cycles": [], "footprint": [], "migration": [], "coldstart": [], "failures": []}
     ok = True
     t0 = now()
     try:
@@ -878,6 +1086,18 @@ def main():
                     failed.add(config)
                     results["failures"].append({"config": config, "boot": i, "error": str(e)})
                     print("FAIL: bench/%s boot %d: %s" % (config, i, e), flush=True)
+        if args.pairs > 0:
+            for config in args.configs:
+                if config == "net_failover":
+                    continue
+                try:
+                    results["coldstart"].append(coldstart(bench, config, args.pairs, results))
+                except (BenchError, RigError) as e:
+                    failed.add(config)
+                    results["failures"].append({"config": config, "coldstart": args.pairs,
+                                                "error": str(e)})
+                    print("FAIL: bench/%s cold start with %d pairs: %s"
+                          % (config, args.pairs, e), flush=True)
     except KeyboardInterrupt:
         info("interrupted: tearing down")
         cleanup()
