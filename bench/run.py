@@ -59,6 +59,17 @@ class BenchError(Exception):
     pass
 
 
+def default_settle_ms():
+    """settle_ms's default as failoverd.conf(5) documents it (the guest's
+    failoverd is built from this tree)."""
+    import re
+    with open(os.path.join(TOP, "man", "failoverd.conf.5.in")) as f:
+        m = re.search(r"\.BI settle_ms .*?\nDefault\n\.BR (\d+)", f.read(), re.S)
+    if not m:
+        raise BenchError("cannot find settle_ms's default in man/failoverd.conf.5.in")
+    return int(m.group(1))
+
+
 def info(msg):
     print("  " + msg, file=sys.stderr, flush=True)
 
@@ -151,6 +162,12 @@ class Guest:
             raise BenchError("the pair never came up (%s)" % self.config)
         if self.agent and b.args.set:
             self.reconfigure(b.args.set)
+        if self.agent:
+            # The settle time failoverd runs with: the last settle_ms line of
+            # its configuration (the image's plus --set), else the default.
+            _, out, _ = self.vm.shell.run("sed -n 's/^[[:space:]]*settle_ms[[:space:]]*=[[:space:]]*"
+                                          "\\([0-9]*\\).*/\\1/p' /etc/failoverd.conf | tail -n 1")
+            self.settle_ms = int(out.strip()) if out.strip() else default_settle_ms()
         self.ping = self.rig.ping(GUEST_ADDR)
         if not self.ping.wait_replies(0, 20, 60):
             raise BenchError("no ping replies from %s" % GUEST_ADDR)
@@ -381,6 +398,7 @@ class Guest:
             res["agent"] = {
                 "unplug": self.delta(s0, s1), "replug": self.delta(s1, s2),
                 "ready_to_enslaved": pair.get("last_ready_to_enslaved_seconds"),
+                "settle_ms": self.settle_ms,
                 "unplug_to_reenslave": pair.get("last_unplug_to_reenslave_seconds"),
             }
         info("%s %s: unplug gap %.3f s lost %s, replug gap %.3f s lost %s%s"
@@ -556,9 +574,15 @@ def summarise(results, args):
         if not rs:
             continue
         ready = [r["agent"]["ready_to_enslaved"] for r in rs]
+        # Reaction: what is left of ready->enslaved once the settle time
+        # failoverd deliberately waits is taken off.
+        react = [None if x is None else x - r["agent"]["settle_ms"] / 1000
+                 for x, r in zip(ready, rs)]
         a = {"config": config, "ready_to_enslaved_s": {
             "p50": pct(ready, 50), "p99": pct(ready, 99), "n": len([x for x in ready if x is not None]),
-            "samples": ready}}
+            "samples": ready},
+            "reaction_s": {"p50": pct(react, 50), "p99": pct(react, 99), "samples": react},
+            "settle_ms": sorted(set(r["agent"]["settle_ms"] for r in rs))}
         for phase in ("unplug", "replug"):
             for key in ("netlink_requests", "cpu_ms", "sched_ms", "vcsw"):
                 a["%s_%s" % (phase, key)] = spread([r["agent"][phase][key] for r in rs])
@@ -631,14 +655,14 @@ def targets(summary, args):
         for a in summary["agent"]:
             if a["config"] != config:
                 continue
-            p99 = a["ready_to_enslaved_s"]["p99"]
+            p99 = a["reaction_s"]["p99"]
             if p99 is not None:
-                settle = args.settle_ms / 1000
                 out.append(("%s: reaction at most 20 ms at p99 (ready->enslaved minus the "
-                            "%d ms settle)" % (config, args.settle_ms),
-                            p99 - settle <= 0.020,
-                            "ready->enslaved p99 %.3f s over %d samples"
-                            % (p99, a["ready_to_enslaved_s"]["n"])))
+                            "settle time, %s ms)" % (config, "/".join(map(str, a["settle_ms"]))),
+                            p99 <= 0.020,
+                            "p99 %.3f s, p50 %.3f s over %d replugs (ready->enslaved p99 %.3f s)"
+                            % (p99, a["reaction_s"]["p50"], a["ready_to_enslaved_s"]["n"],
+                               a["ready_to_enslaved_s"]["p99"])))
             w = a["idle_voluntary_ctxt_switches"]
             if w is not None:
                 out.append(("%s: zero idle wake-ups (%d s)" % (config, a["idle_s"]),
@@ -693,16 +717,20 @@ def markdown(results, summary, tg, args):
         L.append("### failoverd's own figures (from `failoverctl status --json` and /proc in the "
                  "guest; CPU = utime+stime, 10 ms ticks; on-CPU = schedstat)")
         L.append("")
-        L.append("| backend | ready→enslaved p50 / p99 (n) | netlink requests unplug / replug | "
+        L.append("| backend | ready→enslaved p50 / p99 (n) | reaction (minus settle) p50 / p99 | "
+                 "netlink requests unplug / replug | "
                  "CPU ms unplug / replug | on-CPU ms unplug / replug | RSS / peak KiB | fds | "
                  "wake-ups in %d s idle (vol / invol) |" % (summary["agent"][0]["idle_s"] or 0))
-        L.append("|---|---|---|---|---|---|---|---|")
+        L.append("|---|---|---|---|---|---|---|---|---|")
         for a in summary["agent"]:
-            r = a["ready_to_enslaved_s"]
-            L.append("| %s | %s / %s (%d) | %s / %s | %s / %s | %s / %s | %s / %s | %s | %s / %s |"
+            r, x = a["ready_to_enslaved_s"], a["reaction_s"]
+            L.append("| %s | %s / %s (%d) | %s / %s | %s / %s | %s / %s | %s / %s | %s / %s | %s "
+                     "| %s / %s |"
                      % (a["config"],
                         "%.3f s" % r["p50"] if r["p50"] is not None else "n/a",
                         "%.3f s" % r["p99"] if r["p99"] is not None else "n/a", r["n"],
+                        "%.3f s" % x["p50"] if x["p50"] is not None else "n/a",
+                        "%.3f s" % x["p99"] if x["p99"] is not None else "n/a",
                         fmt(a["unplug_netlink_requests"], digits=0),
                         fmt(a["replug_netlink_requests"], digits=0),
                         fmt(a["unplug_cpu_ms"], digits=0), fmt(a["replug_cpu_ms"], digits=0),
@@ -1012,13 +1040,10 @@ def main():
     args.idle = args.idle if args.idle is not None else (10 if args.quick else 60)
     args.cycles = (args.cycles or ("eswitch,learn" if args.quick else ",".join(CYCLES))).split(",")
     args.configs = args.configs.split(",")
-    args.settle_ms = 500
     for kv in args.set:
         k, eq, v = kv.partition("=")
         if not eq or not k.strip() or "'" in kv or "\\" in kv:
             ap.error("--set %s: want KEY=VALUE" % kv)
-        if k.strip() == "settle_ms":
-            args.settle_ms = int(v)
     if args.migration is None:
         args.migration = not args.quick
     for c in args.configs:
@@ -1056,7 +1081,7 @@ def main():
         "mode": "quick" if args.quick else "full", "boots": args.boots, "guest": args.guest,
         "pairs": args.pairs,
         "configs": args.configs, "cycles": args.cycles, "idle_s": args.idle,
-        "migration": args.migration, "settle_ms": args.settle_ms, "set": args.set,
+        "migration": args.migration, "set": args.set,
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "host": platform.node(), "loadavg_start": os.getloadavg(), "cpus": os.cpu_count(),
         "ping_interval_s": 0.01, "accel": "tcg"},
