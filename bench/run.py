@@ -3,7 +3,8 @@
 """failoverd's benchmark: failover gaps, loss and agent cost, side by side
 with the kernel's net_failover, in QEMU guests on the vm tier's rig.
 
-    bench/run [--quick] [--boots N] [--out FILE] [--idle S] [--configs LIST]
+    bench/run [--quick] [--guest bookworm|trixie] [--boots N] [--pairs N]
+              [--set KEY=VALUE]... [--out FILE] [--idle S] [--configs LIST]
 
 Boots alternate between the configurations (net_failover, bond, team, then
 again), so that a drift of the machine's load spreads over all of them.  Each
@@ -1027,8 +1028,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true",
                     help="CI: 1 boot each, eswitch and learn cycles, 10 s idle window, "
-                         "no migration, short engine run")
-    ap.add_argument("--boots", type=int, help="boots per configuration (default 3, --quick 1)")
+                         "no migration, the cold start for one backend, short engine run")
+    ap.add_argument("--boots", type=int, help="boots per configuration (default 3, --quick 1; 0 = only the cold "
+                    "start)")
     ap.add_argument("--configs", default=",".join(CONFIGS),
                     help="comma-separated subset of %s" % ",".join(CONFIGS))
     ap.add_argument("--cycles", help="comma-separated cycles per boot, from %s "
@@ -1050,7 +1052,7 @@ def main():
     ap.add_argument("--out", help="JSON output (default $FO_BUILD/bench/results.json); the "
                     "markdown table and the PNG timelines go next to it")
     args = ap.parse_args()
-    args.boots = args.boots or (1 if args.quick else 3)
+    args.boots = args.boots if args.boots is not None else (1 if args.quick else 3)
     args.idle = args.idle if args.idle is not None else (10 if args.quick else 60)
     args.cycles = (args.cycles or ("eswitch,learn" if args.quick else ",".join(CYCLES))).split(",")
     args.configs = args.configs.split(",")
@@ -1161,6 +1163,8 @@ def main():
     for config in args.configs:
         if config in failed:
             ok = False
+        elif args.boots == 0 and (config == "net_failover" or args.pairs == 0):
+            continue
         else:
             print("PASS: bench/%s (%d boot%s)" % (config, args.boots, "s" if args.boots != 1 else ""),
                   flush=True)
