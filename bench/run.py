@@ -176,7 +176,7 @@ class Guest:
                 self.settle_ms = int(out.strip())
             else:
                 _, man, _ = self.vm.shell.run("zcat -f /usr/share/man/man5/failoverd.conf.5* "
-                                              "2>/dev/null | grep -A3 '^.BI settle_ms '")
+                                              "2>/dev/null | grep -A6 '^.BI settle_ms '")
                 self.settle_ms = default_settle_ms(man)
         self.ping = self.rig.ping(GUEST_ADDR)
         if not self.ping.wait_replies(0, 20, 60):
