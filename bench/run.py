@@ -956,7 +956,7 @@ def coldstart(bench, config, npairs, results):
                 res["at_boot_restarts"], up["requests"], up["rss_kib"], up["fds"], up["idle_voluntary_ctxt_switches"],
                 up["idle_nonvoluntary_ctxt_switches"], args.idle))
         return res
-    except (BenchError, RigError, ValueError, KeyError) as e:
+    except (BenchError, RigError, ValueError, KeyError, OSError) as e:
         if vm is not None:
             print("    ---- guest console (%s, last 30 lines)" % vm.console)
             for line in vm.console_tail(30):
@@ -971,6 +971,8 @@ def coldstart(bench, config, npairs, results):
                     pass
         if isinstance(e, (ValueError, KeyError)):
             raise BenchError("%s: unexpected status output: %s" % (name, e))
+        if isinstance(e, OSError):
+            raise BenchError("%s: %s" % (name, e))
         raise
     finally:
         rig.close()
@@ -998,6 +1000,16 @@ class Bench:
         if self.image.get("FAILOVERD") != "yes":
             raise BenchError("failoverd is not in the guest image (%s)"
                              % self.image.get("INSTALLED"))
+        # mkimage prunes old run images from the shared cache while other
+        # trees build theirs; a migration target opens the backing file late
+        # (seen: "Could not open backing file").  A hard link in the workdir
+        # keeps this run's image for as long as the run needs it.
+        link = os.path.join(self.workdir, os.path.basename(self.image["IMAGE"]))
+        try:
+            os.link(self.image["IMAGE"], link)
+            self.image["IMAGE"] = link
+        except OSError as e:
+            info("cannot hard-link the image (%s); using it from the cache" % e)
 
     def boot(self, config, i, results):
         args = self.args
@@ -1017,6 +1029,10 @@ class Bench:
                 m.update(config=config, boot=i)
                 results["migration"].append(m)
                 info("%s migration: gap %.3f s lost %d" % (g.name, m["gap"], m["lost"]))
+        except OSError as e:
+            # a QEMU that died at start (QMP connection reset) and the like
+            g.dump()
+            raise BenchError("%s: %s" % (g.name, e))
         except (BenchError, RigError):
             g.dump()
             raise
