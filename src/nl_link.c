@@ -422,13 +422,13 @@ int nl_link_new(struct nl_link **ret)
 	l->bad_rl = (struct log_ratelimit) LOG_RATELIMIT_INIT(10 * FO_USEC_PER_SEC, 5);
 	/* One loss per minute is news; the rest are counted in resyncs_total. */
 	l->lost_rl = (struct log_ratelimit) LOG_RATELIMIT_INIT(60 * FO_USEC_PER_SEC, 2);
-	/* Asked for explicitly: shown at info level; otherwise only when debugging anyway. */
-	if (dbg && streq(dbg, "1"))
-		l->debug_level = LOG_INFO;
-	else if (log_get_max_level() >= LOG_DEBUG)
-		l->debug_level = LOG_DEBUG;
-	else
-		l->debug_level = -1;
+	/*
+	 * Only when asked for explicitly, shown at info level.  Not implied by
+	 * log_level = debug: a replug hexdumps hundreds of lines, which floods
+	 * the journal and, under a slow guest, delays the very timeline debug
+	 * logging is there to show (issue 11).
+	 */
+	l->debug_level = dbg && streq(dbg, "1") ? LOG_INFO : -1;
 	/* Any start value works; a time-derived one keeps replies of a previous run apart. */
 	l->seq = (uint32_t) time(NULL);
 

@@ -23,6 +23,7 @@ import time
 sys.dont_write_bytecode = True  # nothing written into the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from rig import HERE, Nic, Rig, RigError, Vm, fmt, now  # noqa: E402
+import sc_replug  # noqa: E402
 
 TOP = os.path.dirname(os.path.dirname(HERE))
 MAC1 = "52:54:00:12:34:56"   # the pair the image's network config is for
@@ -34,7 +35,7 @@ AGG = "enp1s0"               # the standby's name (slot 1), taken over by the ag
 # Boot groups: the scenarios that share one boot, in the order they run.
 GROUPS = [
     ("selftest", ["rig-selftest"]),
-    ("bond", ["boot", "restart", "hotplug", "hotplug-learn", "migration"]),
+    ("bond", ["boot", "restart", "hotplug", "replug", "hotplug-learn", "migration"]),
     ("team", ["team"]),
     ("kernel", ["kernel-owned"]),
 ]
@@ -599,6 +600,7 @@ SCENARIO_FN = {
     "boot": scenario_boot, "restart": scenario_restart, "hotplug": scenario_hotplug,
     "hotplug-learn": scenario_hotplug_learn, "migration": scenario_migration,
     "team": scenario_team, "kernel-owned": scenario_kernel_owned,
+    "replug": lambda run, g, res: sc_replug.scenario_replug(run, g, res, sys.modules[__name__]),
 }
 
 
