@@ -2496,6 +2496,19 @@ static bool effect_seen(const struct pairing *p, const struct pair *pr)
 	}
 	if (!n)
 		return true; /* vanished: nothing left to wait for */
+	if (a->type == FO_ACT_SET_PRIMARY || a->type == FO_ACT_SET_ACTIVE) {
+		const struct nic *m = link_find(p, a->arg_ifindex);
+
+		/*
+		 * The member it names has left the aggregate or is gone (a VF
+		 * unplugged while the request was on its way: bonding accepts
+		 * the name, then reports no primary): the effect can never show.
+		 * Waiting for it held up the next VF's enslavement by up to
+		 * CONFIRM_WAIT_MAX_USEC (issue 11).
+		 */
+		if (a->arg_ifindex > 0 && (!m || m->link.master_ifindex != n->ifindex))
+			return true;
+	}
 	if (n->n_obs == pr->confirm_obs)
 		return false; /* nothing heard since the result: what we hold may be stale */
 	switch (a->type) {

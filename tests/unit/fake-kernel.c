@@ -503,10 +503,9 @@ static int execute(struct fk *fk, const struct fo_action *a, int *ret_new)
 			return -ENODEV;
 		if (!streq(d->kind, "bond"))
 			return -EOPNOTSUPP;
-		if (a->arg_ifindex == 0)
+		/* bond_changelink(): an ifindex that names no device sets the name "" */
+		if (a->arg_ifindex == 0 || !(o = fk_dev(fk, a->arg_ifindex)))
 			d->primary_name[0] = '\0';
-		else if (!(o = fk_dev(fk, a->arg_ifindex)))
-			return -ENODEV;
 		else
 			strscpy(d->primary_name, IFNAMSIZ, o->name);
 		reselect(fk, d);

@@ -601,6 +601,64 @@ START_TEST(test_settle_delay)
 }
 END_TEST
 
+/*
+ * Issue 11: a VF unplugged while a SET_PRIMARY naming it was on its way.
+ * Bonding takes the name, the slave goes, and the aggregate never reports
+ * that primary: the engine waited for the effect up to 10 s while the
+ * aggregate kept changing, and the next VF's enslavement waited with it
+ * (the guest tier measured 7.7 s between udev's rename and the enslave).
+ */
+struct unplug_race {
+	bool armed, fired;
+	uint8_t mac[FO_MAC_LEN];
+	int old_vf, new_vf;
+};
+
+static int unplug_race_fault(struct fk *fk, const struct fo_action *a, uint64_t n, void *userdata)
+{
+	struct unplug_race *u = userdata;
+
+	(void) n;
+	if (!u->armed || u->fired || a->type != FO_ACT_SET_PRIMARY || a->arg_ifindex != u->old_vf)
+		return 0;
+	u->fired = true;
+	fk_remove(fk, u->old_vf);
+	u->new_vf = fk_add_vf(fk, "ens9", u->mac, 0, true);
+	return 0; /* the request still goes through, as bonding's changelink does */
+}
+
+START_TEST(test_unplug_during_set_primary)
+{
+	struct fk fk;
+	struct fo_pair_view v;
+	struct unplug_race u = {};
+	int s;
+
+	fk_init(&fk, &(struct fo_config) { 0 });
+	fk.cfg = cfg_default();
+	fk_mac(u.mac, 1);
+	s = fk_add_standby(&fk, "ens4", u.mac, 0, true);
+	u.old_vf = fk_add_vf(&fk, "ens5", u.mac, 0, true);
+	fk_start(&fk);
+	run(&fk);
+	ck_assert_str_eq(fk_by_name(&fk, "ens4")->primary_name, "ens5");
+	/* the unplug starts: bonding forgets the primary slave before the VF is gone */
+	fk.fault = unplug_race_fault;
+	fk.fault_userdata = &u;
+	u.armed = true;
+	fk_by_name(&fk, "ens4")->primary_name[0] = '\0';
+	fk_touch(&fk, fk_by_name(&fk, "ens4")->ifindex);
+	run(&fk);
+	ck_assert(u.fired);
+	ck_assert_int_eq(fk_dev(&fk, u.new_vf)->master, fk_by_name(&fk, "ens4")->ifindex);
+	ck_assert_str_eq(fk_by_name(&fk, "ens4")->primary_name, "ens9");
+	/* the new VF waited for its settle time only, not for the lost request's effect */
+	ck_assert_int_eq(fk_pair_of(&fk, s, &v), 0);
+	ck_assert_uint_le(v.last_ready_to_enslaved_usec, fk.cfg.settle_usec + SEC / 10);
+	fk_done(&fk);
+}
+END_TEST
+
 START_TEST(test_live_rename_primary_before_udev)
 {
 	struct fk fk;
@@ -1684,6 +1742,7 @@ static Suite *pairing_suite(int argc, char **argv)
 		{ "restart_while_vf_absent", test_restart_while_vf_absent },
 		{ "unplug_replug", test_unplug_replug },
 		{ "settle_delay", test_settle_delay },
+		{ "unplug_during_set_primary", test_unplug_during_set_primary },
 		{ "live_rename_primary_before_udev", test_live_rename_primary_before_udev },
 		{ "no_live_rename_waits_for_udev", test_no_live_rename_waits_for_udev },
 		{ "stale_name_after_rename", test_stale_name_after_rename },

@@ -137,8 +137,6 @@ def scenario_replug(run, g, res, api):
     with open(logpath, "w") as f:
         f.write("guest kernel %s, failoverd live_rename expected %s\n" % (release, live))
         for t, src, text in ev:
-            if t0 is not None and t < t0 - 1:
-                continue
             f.write("%+9.3f %-9s %s\n" % (t - t0 if t0 else t, src, text))
         f.write("\n# milestones\n")
         for k, v in sorted(ms.items(), key=lambda kv: str(kv[1])):
