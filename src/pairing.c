@@ -95,6 +95,7 @@ struct nic {
 	struct fo_device_info dev;
 	struct expect exp;
 	uint64_t ready_at;        /* when it became actionable, FO_TIME_NEVER = not yet */
+	uint64_t link_at;         /* its first RTM_NEWLINK (kernel add), FO_TIME_NEVER = none */
 	uint64_t n_obs;           /* RTM_NEWLINKs seen: did anything arrive after our request? */
 
 	/* derived */
@@ -569,6 +570,7 @@ static int nic_get(struct pairing *p, int ifindex, struct nic **ret)
 		return -ENOMEM;
 	n->ifindex = ifindex;
 	n->ready_at = FO_TIME_NEVER;
+	n->link_at = FO_TIME_NEVER;
 	memmove(p->nics + i + 1, p->nics + i, (p->n_nics - i) * sizeof(*p->nics));
 	p->nics[i] = n;
 	p->n_nics++;
@@ -1385,7 +1387,14 @@ static void plan_pair(struct pairing *p, struct pair *pr, const struct gather *g
 			plan_set(pl, PLAN_WAIT, FO_PAIR_INCOMPLETE, "%s: enslaved to ifindex %d",
 				 nic_name(pn), pn->link.master_ifindex);
 		} else {
-			uint64_t from = pn->ready_at, at;
+			/*
+			 * Settle counts from the VF's kernel add, not from udev's
+			 * verdict: it is about the VF's own first moments (carrier
+			 * before it can send, a PF in reset), and on a 6.1 kernel
+			 * udev alone takes longer than that (issue 11).
+			 */
+			uint64_t from = pn->link_at != FO_TIME_NEVER && pn->link_at < pn->ready_at
+						? pn->link_at : pn->ready_at, at;
 
 			if (pr->conflict_cleared_at != 0 && pr->conflict_cleared_at > from)
 				from = pr->conflict_cleared_at;
@@ -2163,6 +2172,8 @@ static int on_link(struct pairing *p, const struct fo_link_info *l, uint64_t now
 	ident = !n->have_link || !streq(n->raw.kind, l->kind) || !streq(n->raw.alias, l->alias);
 	n->raw = *l;
 	n->n_obs++;
+	if (!n->have_link)
+		n->link_at = now;
 	n->have_link = true;
 	n->synthetic = false;
 	if (p->nl_syncing)

@@ -659,6 +659,47 @@ START_TEST(test_unplug_during_set_primary)
 }
 END_TEST
 
+START_TEST(test_settle_from_kernel_add)
+{
+	/* issue 11: udev's time counts towards settle (it is the VF's age, not udev's) */
+	static const uint64_t udev_after[] = { SEC / 5, SEC };
+
+	for (size_t i = 0; i < ELEMENTSOF(udev_after); i++) {
+		struct fk fk;
+		uint8_t mac[FO_MAC_LEN];
+		uint64_t t0, want;
+		int vf;
+
+		fk_init(&fk, &(struct fo_config) { 0 });
+		fk.cfg = cfg_default();
+		fk.cfg.settle_usec = SEC / 2;
+		fk_mac(mac, 1);
+		(void) fk_add_standby(&fk, "ens4", mac, 0, false);
+		fk_start(&fk);
+		run(&fk);
+		t0 = fk.now;
+		vf = fk_add_vf(&fk, "eth0", mac, 0, false);
+		while (fk_deliver_nl(&fk) || fk_deliver_udev(&fk))
+			;
+		fk_advance(&fk, udev_after[i]);
+		fk_udev_init(&fk, vf, "ens8");
+		while (fk_deliver_nl(&fk) || fk_deliver_udev(&fk))
+			;
+		want = t0 + (udev_after[i] > SEC / 2 ? udev_after[i] : SEC / 2);
+		if (fk.now < want) {
+			ck_assert_uint_eq(fk.deadline, want);
+			ck_assert_int_eq(fk_dev(&fk, vf)->master, 0);
+			fk_advance(&fk, want - fk.now);
+			run(&fk);
+		}
+		/* udev took longer than settle: enslaved at once, no timer involved */
+		ck_assert_uint_eq(fk.now, want);
+		ck_assert_int_ne(fk_dev(&fk, vf)->master, 0);
+		fk_done(&fk);
+	}
+}
+END_TEST
+
 START_TEST(test_live_rename_primary_before_udev)
 {
 	struct fk fk;
@@ -1743,6 +1784,7 @@ static Suite *pairing_suite(int argc, char **argv)
 		{ "unplug_replug", test_unplug_replug },
 		{ "settle_delay", test_settle_delay },
 		{ "unplug_during_set_primary", test_unplug_during_set_primary },
+		{ "settle_from_kernel_add", test_settle_from_kernel_add },
 		{ "live_rename_primary_before_udev", test_live_rename_primary_before_udev },
 		{ "no_live_rename_waits_for_udev", test_no_live_rename_waits_for_udev },
 		{ "stale_name_after_rename", test_stale_name_after_rename },
