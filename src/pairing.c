@@ -1188,10 +1188,37 @@ static int team_choose_active(const struct nic *a, const struct nic *s, const st
 	return cur;
 }
 
-/* Maintenance of an aggregate's members: bond primary, team active port. */
-static bool plan_upkeep(const struct pairing *p, struct pair *pr, struct nic *a,
-			struct nic *s, struct nic *pn, struct plan *pl)
+/*
+ * When a primary has settled: settle_usec after its kernel add (its first
+ * RTM_NEWLINK), not after udev's verdict.  Settle is about the VF's own
+ * first moments (carrier before it can send, a PF in reset), and on a 6.1
+ * kernel udev alone takes longer than that (issue 11).  A cleared conflict
+ * starts it again.
+ */
+static uint64_t settle_end(const struct pairing *p, const struct pair *pr, const struct nic *pn)
 {
+	uint64_t from = pn->link_at != FO_TIME_NEVER && pn->link_at < pn->ready_at ? pn->link_at
+										 : pn->ready_at;
+
+	if (from == FO_TIME_NEVER)
+		return FO_TIME_NEVER;
+	if (pr->conflict_cleared_at != 0 && pr->conflict_cleared_at > from)
+		from = pr->conflict_cleared_at;
+	return from + p->cfg.settle_usec;
+}
+
+/*
+ * Maintenance of an aggregate's members: bond primary, team active port.
+ * An enslaved primary is preferred only once it has settled: until then it
+ * is a backup member, open and receiving (with all_slaves_active), while
+ * the standby carries the traffic.
+ */
+static bool plan_upkeep(const struct pairing *p, struct pair *pr, struct nic *a,
+			struct nic *s, struct nic *pn, uint64_t now, struct plan *pl)
+{
+	uint64_t settled = pn ? settle_end(p, pr, pn) : FO_TIME_NEVER;
+	bool settling = settled != FO_TIME_NEVER && now < settled;
+
 	if (!a)
 		return false;
 	if (streq(a->link.kind, "team")) {
@@ -1206,6 +1233,17 @@ static bool plan_upkeep(const struct pairing *p, struct pair *pr, struct nic *a,
 		}
 		int want = team_choose_active(a, s, pn, cur);
 
+		if (settling && pn && want == pn->ifindex && cur != pn->ifindex) {
+			/* not yet: the port the team would use without it */
+			want = team_choose_active(a, s, NULL, cur);
+			if (want <= 0 || want == cur) {
+				plan_set(pl, PLAN_WAIT, FO_PAIR_BUILDING,
+					 "%s: enslaved, settling before it is preferred", nic_name(pn));
+				if (settled < pl->deadline)
+					pl->deadline = settled;
+				return true;
+			}
+		}
 		if (want > 0 && want != cur) {
 			plan_step(pl, 0, FO_ACT_SET_ACTIVE, a->ifindex);
 			pl->a.arg_ifindex = want;
@@ -1217,6 +1255,14 @@ static bool plan_upkeep(const struct pairing *p, struct pair *pr, struct nic *a,
 	}
 	if (pn && pn->link.master_ifindex == a->ifindex &&
 	    (pr->reassert_primary || a->link.bond_primary_ifindex != pn->ifindex)) {
+		if (settling) {
+			/* building, not settling: the running phase must not read it as "gone away" */
+			plan_set(pl, PLAN_WAIT, FO_PAIR_BUILDING,
+				 "%s: enslaved, settling before it is preferred", nic_name(pn));
+			if (settled < pl->deadline)
+				pl->deadline = settled;
+			return true;
+		}
 		/* bonding stores primary as a name: re-assert it after every enslave and rename */
 		plan_step(pl, 0, FO_ACT_SET_PRIMARY, a->ifindex);
 		pl->a.arg_ifindex = pn->ifindex;
@@ -1288,7 +1334,7 @@ static void plan_pair(struct pairing *p, struct pair *pr, const struct gather *g
 			plan_set(pl, PLAN_WAIT, FO_PAIR_INCOMPLETE, "%s: standby missing",
 				 nic_name(a));
 		/* an aggregate that lost its standby keeps its primary right */
-		if (a && upkeep_ok && plan_upkeep(p, pr, a, NULL, pn, pl))
+		if (a && upkeep_ok && plan_upkeep(p, pr, a, NULL, pn, now, pl))
 			return;
 		if (!a || sby_conflict)
 			return;
@@ -1388,24 +1434,11 @@ static void plan_pair(struct pairing *p, struct pair *pr, const struct gather *g
 				 nic_name(pn), pn->link.master_ifindex);
 		} else {
 			/*
-			 * Settle counts from the VF's kernel add, not from udev's
-			 * verdict: it is about the VF's own first moments (carrier
-			 * before it can send, a PF in reset), and on a 6.1 kernel
-			 * udev alone takes longer than that (issue 11).
+			 * No settle before enslaving: frames an SR-IOV eswitch
+			 * already steers to the VF are delivered only once it is
+			 * open.  It is preferred after settle (plan_upkeep()).
 			 */
-			uint64_t from = pn->link_at != FO_TIME_NEVER && pn->link_at < pn->ready_at
-						? pn->link_at : pn->ready_at, at;
-
-			if (pr->conflict_cleared_at != 0 && pr->conflict_cleared_at > from)
-				from = pr->conflict_cleared_at;
-			at = from + cfg->settle_usec;
-			if (now < at) {
-				plan_set(pl, PLAN_WAIT, FO_PAIR_SETTLING,
-					 "%s: new primary settling", nic_name(pn));
-				if (at < pl->deadline)
-					pl->deadline = at;
-			} else if (pn->link.min_mtu && a->link.mtu &&
-				   a->link.mtu < pn->link.min_mtu) {
+			if (pn->link.min_mtu && a->link.mtu && a->link.mtu < pn->link.min_mtu) {
 				plan_set(pl, PLAN_BLOCKED, FO_PAIR_REFUSED,
 					 "%s: aggregate MTU %u below the VF's minimum %u",
 					 nic_name(pn), a->link.mtu, pn->link.min_mtu);
@@ -1450,7 +1483,7 @@ static void plan_pair(struct pairing *p, struct pair *pr, const struct gather *g
 		if (upkeep_ok) {
 			struct plan up = *pl;
 
-			if (plan_upkeep(p, pr, a, s, NULL, &up))
+			if (plan_upkeep(p, pr, a, s, NULL, now, &up))
 				*pl = up;
 		}
 		return;
@@ -1463,7 +1496,7 @@ static void plan_pair(struct pairing *p, struct pair *pr, const struct gather *g
 				 : "waiting before retrying");
 		return;
 	}
-	if (plan_upkeep(p, pr, a, s, pn, pl))
+	if (plan_upkeep(p, pr, a, s, pn, now, pl))
 		return;
 	if (sby_conflict || pri_conflict)
 		plan_set(pl, PLAN_IDLE, FO_PAIR_CONFLICT,

@@ -591,12 +591,15 @@ START_TEST(test_settle_delay)
 	while (fk_deliver_nl(&fk) || fk_deliver_udev(&fk))
 		;
 	ck_assert_uint_eq(fk.deadline, t0 + 2 * SEC);
+	/* enslaved at once (open, receiving), preferred only after settle (issue 11) */
+	ck_assert_int_eq(fk_dev(&fk, vf)->master, fk_by_name(&fk, "ens4")->ifindex);
+	ck_assert_str_eq(fk_by_name(&fk, "ens4")->primary_name, "");
 	fk_advance(&fk, 2 * SEC - 1);
-	ck_assert_int_eq(fk_dev(&fk, vf)->master, 0);
-	ck_assert_int_eq(state_of(&fk, vf), FO_PAIR_SETTLING);
+	ck_assert_str_eq(fk_by_name(&fk, "ens4")->primary_name, "");
+	ck_assert_int_eq(state_of(&fk, vf), FO_PAIR_BUILDING);
 	fk_advance(&fk, 1);
 	run(&fk);
-	ck_assert_int_ne(fk_dev(&fk, vf)->master, 0);
+	ck_assert_str_eq(fk_by_name(&fk, "ens4")->primary_name, "ens5");
 	fk_done(&fk);
 }
 END_TEST
@@ -686,15 +689,17 @@ START_TEST(test_settle_from_kernel_add)
 		while (fk_deliver_nl(&fk) || fk_deliver_udev(&fk))
 			;
 		want = t0 + (udev_after[i] > SEC / 2 ? udev_after[i] : SEC / 2);
+		/* enslaved as soon as udev is done with it */
+		ck_assert_int_eq(fk_dev(&fk, vf)->master, fk_by_name(&fk, "ens4")->ifindex);
 		if (fk.now < want) {
 			ck_assert_uint_eq(fk.deadline, want);
-			ck_assert_int_eq(fk_dev(&fk, vf)->master, 0);
+			ck_assert_str_eq(fk_by_name(&fk, "ens4")->primary_name, "");
 			fk_advance(&fk, want - fk.now);
 			run(&fk);
 		}
-		/* udev took longer than settle: enslaved at once, no timer involved */
+		/* preferred once settled: udev took longer than settle, no timer involved */
 		ck_assert_uint_eq(fk.now, want);
-		ck_assert_int_ne(fk_dev(&fk, vf)->master, 0);
+		ck_assert_str_eq(fk_by_name(&fk, "ens4")->primary_name, "ens8");
 		fk_done(&fk);
 	}
 }
@@ -904,10 +909,11 @@ START_TEST(test_two_vfs_conflict)
 	while (fk_deliver_nl(&fk) || fk_deliver_udev(&fk))
 		;
 	ck_assert_uint_eq(fk.events[FO_EV_CONFLICT_CLEARED], 1);
-	/* re-pair only after the settle time counted from the clearing */
-	ck_assert_int_eq(fk_dev(&fk, v2)->master, 0);
-	run(&fk);
+	/* enslaved at once, preferred only after the settle time counted from the clearing */
 	ck_assert_int_eq(fk_dev(&fk, v2)->master, fk_dev(&fk, s)->master);
+	ck_assert_str_eq(fk_dev(&fk, fk_dev(&fk, s)->master)->primary_name, "");
+	run(&fk);
+	ck_assert_str_eq(fk_dev(&fk, fk_dev(&fk, s)->master)->primary_name, "ens6");
 	fk_done(&fk);
 }
 END_TEST
