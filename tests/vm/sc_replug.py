@@ -57,7 +57,8 @@ def parse_timeline(udevmon, journal, vfname):
         key = "%s_%s" % (src.lower(), action)
         if action == "add" and key not in ms:
             ms[key] = t
-            ms["kernel_name"] = name
+            if src == "KERNEL":
+                ms["kernel_name"] = name
         elif action == "move" and name == vfname and key not in ms:
             ms[key] = t
     # journalctl -o short-monotonic:  [   52.912345] fo-guest failoverd[321]: trace 52.9123: ...
