@@ -39,7 +39,8 @@ const char *nlbuild_backend_kind(enum fo_backend b);
 /*
  * Stable lowercase name of an action kind, used by fault injection and
  * logs: "create", "delete", "set_down", "set_up", "rename", "set_mac",
- * "set_mtu", "enslave", "release", "set_primary", "set_active", "event".
+ * "set_mtu", "enslave", "release", "set_primary", "set_active", "event",
+ * "set_addr_gen_mode".
  * Returns NULL for an out-of-range value.
  */
 const char *nlbuild_action_name(enum fo_action_type t);

@@ -1212,6 +1212,7 @@ int nl_link_execute(struct nl_link *l, const struct fo_action *a, const struct f
 	case FO_ACT_ENSLAVE:
 	case FO_ACT_RELEASE:
 	case FO_ACT_SET_PRIMARY:
+	case FO_ACT_SET_ADDR_GEN_MODE:
 		return send_link_request(l, a, cfg, ifname, noack);
 	case FO_ACT_EVENT:
 	case FO_ACT_MAX:
