@@ -23,6 +23,7 @@ import time
 sys.dont_write_bytecode = True  # nothing written into the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from rig import HERE, Nic, Rig, RigError, Vm, fmt, now  # noqa: E402
+import sc_team  # noqa: E402
 
 TOP = os.path.dirname(os.path.dirname(HERE))
 MAC1 = "52:54:00:12:34:56"   # the pair the image's network config is for
@@ -35,7 +36,7 @@ AGG = "enp1s0"               # the standby's name (slot 1), taken over by the ag
 GROUPS = [
     ("selftest", ["rig-selftest"]),
     ("bond", ["boot", "restart", "hotplug", "hotplug-learn", "migration"]),
-    ("team", ["team"]),
+    ("team", sc_team.SCENARIOS),
     ("kernel", ["kernel-owned"]),
 ]
 SCENARIOS = [s for _, ss in GROUPS for s in ss]
@@ -522,11 +523,6 @@ def scenario_migration(run, g, res):
                fmt(t_up - t_add), fmt(t_vf - t_add), st["lost"]))
 
 
-def scenario_team(run, g, res):
-    scenario_boot(run, g, res, backend="team")
-    hotplug_cycle(run, g, res, "vf1", 3, backend="team")
-
-
 def scenario_kernel_owned(run, g, res):
     check_failoverd(g)
     ok = g.vm.shell.wait_true(
@@ -598,8 +594,11 @@ def group_demo(run, g, want):
 SCENARIO_FN = {
     "boot": scenario_boot, "restart": scenario_restart, "hotplug": scenario_hotplug,
     "hotplug-learn": scenario_hotplug_learn, "migration": scenario_migration,
-    "team": scenario_team, "kernel-owned": scenario_kernel_owned,
+    "kernel-owned": scenario_kernel_owned,
 }
+# Scenario modules get this module (its Fail, helpers, constants) as `lib`.
+for _name, _fn in sc_team.SCENARIO_FN.items():
+    SCENARIO_FN[_name] = (lambda f: lambda run, g, res: f(run, g, res, sys.modules[__name__]))(_fn)
 
 
 def group_failoverd(run, g, want):
