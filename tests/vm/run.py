@@ -622,7 +622,7 @@ def group_failoverd(run, g, want):
     g.vf = nics[1]
     ok = True
     try:
-        g.boot(nics, "fo.conf=%s" % conf)
+        g.boot(nics, ("fo.conf=%s " % conf) + (sc_team.APPEND if g.name == "team" else ""))
         g.ping = run.rig.ping(GUEST_ADDR)
     except (Fail, RigError) as e:
         for s in want:

@@ -21,6 +21,13 @@ import time
 
 from rig import fmt, now
 
+# QEMU 7.2's e1000e raises no link-change interrupt the guest's driver sees
+# in MSI-X mode, so QMP set_link never reaches the guest as a carrier change
+# (the same is reported for QEMU 4.1, Red Hat bug 1707646).  In MSI mode the
+# driver reads ICR in its one handler and notices LSC.  One value per board:
+# each hot-added VF is a new board.  Only the team group boots with it.
+APPEND = "e1000e.IntMode=" + ",".join(["1"] * 8)
+
 # Polling a guest command costs a shell round trip (about 0.05-0.3 s under
 # TCG): times taken that way are upper bounds, and scenario figures say so.
 ACTIVE_TIMEOUT = 30
@@ -95,17 +102,29 @@ def scenario_team_carrier(run, g, res, lib):
     rtt = now() - t0
 
     # carrier off on the VF (QEMU's link state, the guest sees NO-CARRIER)
+    try:
+        carrier_cycle(lib, g, res, agg, vf, sby, i_vf, i_sby, rtt)
+    finally:
+        # whatever happened, leave the VF's link up and the MAC on its port
+        if g.vm.alive():
+            g.vm.set_link(g.vf.id, True)
+        g.pin(g.vf_tap)
+
+
+def carrier_cycle(lib, g, res, agg, vf, sby, i_vf, i_sby, rtt):
     t_off = g.vm.set_link(g.vf.id, False)
     # the eswitch model: the host side follows the link, like an unplug
     g.unpin(g.vf_tap)
+    t_nc = g.vm.shell.wait_true("[ \"$(cat /sys/class/net/%s/carrier)\" = 0 ]" % vf,
+                                ACTIVE_TIMEOUT)
+    if t_nc is None:
+        raise lib.Fail("the guest's %s never lost carrier after QMP set_link off (a rig "
+                       "problem, not failoverd's: see APPEND in sc_team.py)" % vf)
     t_moved = wait_active(g, agg, i_sby, ACTIVE_TIMEOUT)
     if t_moved is None:
         raise lib.Fail("activeport did not move to the standby %s (%d) within %d s of the VF's "
                        "carrier loss (it is %s)" % (sby, i_sby, ACTIVE_TIMEOUT,
                                                     activeport(g, agg)))
-    carrier = g.sh("cat /sys/class/net/%s/carrier" % vf)
-    if carrier != "0":
-        raise lib.Fail("set_link off: %s still reports carrier %r" % (vf, carrier))
     t_sb = g.wait_stream(g.sb_tap, t_off, 30, "standby after the VF's carrier loss")
     time.sleep(1)
     off = g.ping.stats(t_off, now())
@@ -116,6 +135,10 @@ def scenario_team_carrier(run, g, res, lib):
     # carrier back: failoverd prefers the VF again
     g.pin(g.vf_tap)
     t_on = g.vm.set_link(g.vf.id, True)
+    t_c = g.vm.shell.wait_true("[ \"$(cat /sys/class/net/%s/carrier)\" = 1 ]" % vf,
+                               ACTIVE_TIMEOUT)
+    if t_c is None:
+        raise lib.Fail("the guest's %s never got its carrier back after QMP set_link on" % vf)
     t_back = wait_active(g, agg, i_vf, ACTIVE_TIMEOUT)
     if t_back is None:
         raise lib.Fail("activeport did not return to the VF %s (%d) within %d s of its carrier "
@@ -123,11 +146,13 @@ def scenario_team_carrier(run, g, res, lib):
     t_vf = g.wait_stream(g.vf_tap, t_on, 30, "VF after its carrier came back")
     time.sleep(2)
     on = g.ping.stats(t_on, now())
-    res.fig("carrier off: activeport -> standby %s, standby stream %s, gap %s lost %d; "
-            "carrier on: activeport -> VF %s, VF stream %s, gap %s lost %d "
-            "(times polled through the guest shell, round trip %s)"
-            % (fmt(t_moved - t_off), fmt(t_sb - t_off), fmt(off["gap"]), off["lost"],
-               fmt(t_back - t_on), fmt(t_vf - t_on), fmt(on["gap"]), on["lost"], fmt(rtt)))
+    res.fig("carrier off: guest carrier 0 at %s, activeport -> standby %s, standby stream %s, "
+            "gap %s lost %d; carrier on: guest carrier 1 at %s, activeport -> VF %s, "
+            "VF stream %s, gap %s lost %d (times after set_link, polled through the guest "
+            "shell, round trip %s)"
+            % (fmt(t_nc - t_off), fmt(t_moved - t_off), fmt(t_sb - t_off), fmt(off["gap"]),
+               off["lost"], fmt(t_c - t_on), fmt(t_back - t_on), fmt(t_vf - t_on),
+               fmt(on["gap"]), on["lost"], fmt(rtt)))
     if off["gap"] is None or off["gap"] > lib.MAX_UNPLUG_GAP:
         raise lib.Fail("carrier-loss outage %s (bound %.0f s)"
                        % (fmt(off["gap"]), lib.MAX_UNPLUG_GAP))
