@@ -520,6 +520,17 @@ int nlbuild_link_get_by_name(uint32_t seq, const char *name, void *buf, size_t c
 	return finish(&m, ret_len);
 }
 
+int nlbuild_link_get(uint32_t seq, int ifindex, void *buf, size_t cap, size_t *ret_len)
+{
+	struct msgbuf m = { .buf = buf, .cap = cap };
+
+	if (ifindex <= 0)
+		return -EINVAL;
+	if (!put_header(&m, RTM_GETLINK, NLM_F_REQUEST, seq) || !put_ifinfo(&m, ifindex))
+		return -ENOBUFS;
+	return finish(&m, ret_len);
+}
+
 int nlbuild_set_alias(uint32_t seq, int ifindex, const char *alias, void *buf, size_t cap,
 		      size_t *ret_len)
 {

@@ -69,6 +69,8 @@ int nlbuild_addr_dump(uint32_t seq, void *buf, size_t cap, size_t *ret_len);
  */
 int nlbuild_set_alias(uint32_t seq, int ifindex, const char *alias, void *buf, size_t cap,
 		      size_t *ret_len);
+/* RTM_GETLINK for one link by ifindex, answered with one RTM_NEWLINK; -EINVAL if ifindex <= 0. */
+int nlbuild_link_get(uint32_t seq, int ifindex, void *buf, size_t cap, size_t *ret_len);
 /* RTM_GETLINK for one link by name (IFLA_IFNAME), answered with one RTM_NEWLINK. */
 int nlbuild_link_get_by_name(uint32_t seq, const char *name, void *buf, size_t cap, size_t *ret_len);
 

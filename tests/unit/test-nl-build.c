@@ -392,6 +392,10 @@ START_TEST(test_dumps_and_lookup)
 		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 		9, 0, 3, 0, 'e', 't', 'h', '0', 0, 0, 0, 0,
 	};
+	static const uint8_t byindex[] = {
+		0x20, 0, 0, 0, 0x12, 0, 0x01, 0, 4, 0, 0, 0, 0, 0, 0, 0, /* RTM_GETLINK REQ seq 4 */
+		0, 0, 0, 0, 42, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,         /* ifindex 42 */
+	};
 	uint8_t buf[NLBUILD_REQ_MAX];
 	size_t len = 0;
 
@@ -402,6 +406,10 @@ START_TEST(test_dumps_and_lookup)
 	ck_assert_int_eq(nlbuild_link_get_by_name(3, "eth0", buf, sizeof(buf), &len), 0);
 	ck_golden(buf, len, byname);
 	ck_assert_int_eq(nlbuild_link_get_by_name(3, "a/b", buf, sizeof(buf), &len), -EINVAL);
+	ck_assert_int_eq(nlbuild_link_get(4, 42, buf, sizeof(buf), &len), 0);
+	ck_golden(buf, len, byindex);
+	ck_assert_int_eq(nlbuild_link_get(4, 0, buf, sizeof(buf), &len), -EINVAL);
+	ck_assert_int_eq(nlbuild_link_get(4, 42, buf, 20, &len), -ENOBUFS);
 	ck_assert_int_eq(nlbuild_link_dump(1, buf, 16, &len), -ENOBUFS);
 }
 END_TEST

@@ -74,8 +74,26 @@ def check_no_ipv6(lib, g, agg, when):
     return mem
 
 
+def diag(lib, g):
+    """More than the group's dump shows: every link in detail (kind, alias,
+    addrgenmode), the team's options and failoverd's own view."""
+    try:
+        out = g.sh("ip -d link show; for t in $(ip -o link show type team | cut -d: -f2); do "
+                   "echo \"team $t:\"; teamnl $t options; done; "
+                   "failoverctl status --json", timeout=30)
+    except Exception as e:  # the guest may be gone: the dump says so
+        out = "(guest: %s)" % e
+    lib.say("    ---- team diagnostics")
+    for line in out.splitlines()[-120:]:
+        lib.say("    | " + line)
+
+
 def scenario_team(run, g, res, lib):
-    lib.scenario_boot(run, g, res, backend="team")
+    try:
+        lib.scenario_boot(run, g, res, backend="team")
+    except lib.Fail:
+        diag(lib, g)
+        raise
     mem = check_no_ipv6(lib, g, lib.AGG, "after boot")
     modes = g.sh("for m in %s; do ip -d link show dev $m | grep -o 'addrgenmode [a-z0-9_]*'; "
                  "done | sort | uniq -c | tr -s ' '" % " ".join(mem))
