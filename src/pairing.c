@@ -2522,6 +2522,13 @@ static bool effect_seen(const struct pairing *p, const struct pair *pr)
 		return false;
 	case FO_ACT_DELETE:
 		return !n;
+	case FO_ACT_SET_ADDR_GEN_MODE:
+		/*
+		 * The kernel announces it only for a device that is up
+		 * (netdev_state_change()), and we set it on a down one: the
+		 * result is all there is; on_result() applied it already.
+		 */
+		return true;
 	case FO_ACT_EVENT:
 	case FO_ACT_SET_MTU:
 	case FO_ACT_MAX:
@@ -2535,7 +2542,6 @@ static bool effect_seen(const struct pairing *p, const struct pair *pr)
 	case FO_ACT_RELEASE:
 	case FO_ACT_SET_PRIMARY:
 	case FO_ACT_SET_ACTIVE:
-	case FO_ACT_SET_ADDR_GEN_MODE:
 		break;
 	}
 	if (!n)
@@ -2561,7 +2567,6 @@ static bool effect_seen(const struct pairing *p, const struct pair *pr)
 	case FO_ACT_SET_ACTIVE:
 		return n->raw.active_ifindex == a->arg_ifindex;
 	case FO_ACT_SET_ADDR_GEN_MODE:
-		return n->raw.has_addr_gen_mode && n->raw.addr_gen_mode == a->addr_gen_mode;
 	case FO_ACT_CREATE:
 	case FO_ACT_DELETE:
 	case FO_ACT_EVENT:
@@ -2686,6 +2691,13 @@ static int on_result(struct pairing *p, const struct fo_obs *o, uint64_t now,
 			if (u.type == FO_ACT_DELETE)
 				u.ifindex = o->result.new_ifindex;
 			undo_push(pr, &u);
+		}
+		if (rq.a.type == FO_ACT_SET_ADDR_GEN_MODE) {
+			/* no event will show it (see effect_seen()): believe it until one says otherwise */
+			int r = apply_overlay(p, &rq.a, 0, now);
+
+			if (r < 0)
+				return r;
 		}
 		if (rq.a.type == FO_ACT_SET_UP && !rq.is_undo && n && n->role == FO_ROLE_AGGREGATE)
 			pr->want_agg_up = false;

@@ -310,6 +310,14 @@ static void note_found(struct fk *fk, struct fk_dev *d)
 		if (!fk->eng || fk_pair_of(fk, d->ifindex, &v) < 0 || v.transaction_phase != 0 ||
 		    v.rolling_back)
 			return;
+		/*
+		 * Nor before the engine has heard of the change: "as found" is
+		 * what it was told, and that is still the state before the
+		 * change (a first write that does not care, e.g. the address
+		 * generation mode, comes before the news).
+		 */
+		if (d->told_up != d->up || !streq(d->told_name, d->name))
+			return;
 		d->ext_touched = false;
 	}
 	/* as the engine found it: what it had been told (it cannot know better) */
@@ -557,7 +565,9 @@ static int execute(struct fk *fk, const struct fo_action *a, int *ret_new)
 			note_found(fk, d);
 		/* over netlink the kernel only stores the mode: no address comes or goes */
 		d->addr_gen_mode = a->addr_gen_mode;
-		q_link(fk, d);
+		/* and announces it through netdev_state_change(): only for a device that is up */
+		if (d->up)
+			q_link(fk, d);
 		return 0;
 	case FO_ACT_EVENT:
 	case FO_ACT_MAX:
