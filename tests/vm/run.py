@@ -44,9 +44,6 @@ NEEDS_FAILOVERD = set(SCENARIOS) - {"rig-selftest"}
 # Scenarios the default run reports as SKIP with the reason, until fixed;
 # naming one on the command line still runs it.
 KNOWN_FAILING = {
-    "team": "team backend: the pair comes up, but the standby port keeps an IPv6 link-local "
-            "address (team ports, unlike bond slaves, still run addrconf; failoverd does not "
-            "turn it off yet; tests/vm/run team reproduces it)",
     "hotplug-learn": "learning bridge: after the VF's unplug no reply comes through the "
                      "standby's tap within 30 s (the bond's peer notification is not seen on "
                      "the host; not understood yet; tests/vm/run hotplug-learn)",
