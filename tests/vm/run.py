@@ -51,11 +51,12 @@ KNOWN_FAILING = {
 }
 
 # Guests the default run boots, and what it runs on each: everything on
-# Debian 12; on Debian 13 the bond group (one boot: boot, restart, hotplug,
-# replug, migration) to fit CI's budget.  Naming scenarios runs them on
-# every guest.
+# Debian 12; on Debian 13 one boot for `replug` (the live-rename fast path,
+# which only that kernel has), to fit CI's budget.  `replug` run first waits
+# up to 300 s for the pair: Debian 13's coldplug took minutes under load,
+# where `boot`'s 90 s ran out.  Naming scenarios runs them on every guest.
 DEFAULT_GUESTS = "bookworm trixie"
-DEFAULT_SUBSET = {"trixie": {"boot", "restart", "hotplug", "replug", "migration"}}
+DEFAULT_SUBSET = {"trixie": {"replug"}}
 
 # Sanity bounds for verdicts.  The figures themselves are the point (the
 # bench tier judges them); these only catch an outage nothing recovers from
