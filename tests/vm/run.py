@@ -23,6 +23,7 @@ import time
 sys.dont_write_bytecode = True  # nothing written into the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from rig import HERE, Nic, Rig, RigError, Vm, fmt, now  # noqa: E402
+import sc_rel  # noqa: E402
 
 TOP = os.path.dirname(os.path.dirname(HERE))
 MAC1 = "52:54:00:12:34:56"   # the pair the image's network config is for
@@ -37,6 +38,7 @@ GROUPS = [
     ("bond", ["boot", "restart", "hotplug", "hotplug-learn", "migration"]),
     ("team", ["team"]),
     ("kernel", ["kernel-owned"]),
+    ("rel", ["rel-cycles", "rel-flap", "rel-fault"]),
 ]
 SCENARIOS = [s for _, ss in GROUPS for s in ss]
 NEEDS_FAILOVERD = set(SCENARIOS) - {"rig-selftest"}
@@ -599,6 +601,9 @@ SCENARIO_FN = {
     "boot": scenario_boot, "restart": scenario_restart, "hotplug": scenario_hotplug,
     "hotplug-learn": scenario_hotplug_learn, "migration": scenario_migration,
     "team": scenario_team, "kernel-owned": scenario_kernel_owned,
+    "rel-cycles": lambda run, g, res: sc_rel.scenario_rel_cycles(run, g, res, sys.modules[__name__]),
+    "rel-flap": lambda run, g, res: sc_rel.scenario_rel_flap(run, g, res, sys.modules[__name__]),
+    "rel-fault": lambda run, g, res: sc_rel.scenario_rel_fault(run, g, res, sys.modules[__name__]),
 }
 
 

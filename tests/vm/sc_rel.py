@@ -1,0 +1,404 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""The reliability matrix's guest cases (issue 10), boot group "rel".
+
+  rel-cycles  H4, C5, C6, X2: 20 unplug/replug cycles of the VF, 1 s between
+              the steps, with IPv6 on in the guest: no member ever carries an
+              address (`ip monitor address` in the guest for the whole run,
+              plus a sample each cycle), the aggregate's link-local is never
+              dadfailed, GARPs and unsolicited NAs counted on the host taps
+              after each switch (tcpdump in the rig's namespace); failoverd's
+              RSS and fd count flat, its log lines per cycle bounded.
+  rel-flap    H9, X2: the VF's link flapped over QMP set_link every 200 ms
+              (bounded count); converges to the VF active, failovers bounded,
+              RSS/fds flat, log bounded.
+  rel-fault   R2, H3, E3: the fault-injection build of failoverd
+              (FAILOVERD_FAULT, staged by mkimage) fails, loses the ACK of,
+              or kills the daemon at every step of the enslave transaction;
+              after each the pair is torn down and rebuilt, systemd restarts
+              a killed daemon (Restart=on-failure), and the guest must
+              converge: one aggregate, both members enslaved and up, the
+              address on the aggregate, pings answered.
+
+Scenario functions take run.py's module as `h` (Fail, wait_pair_up, ...), as
+sc_replug does, so that exceptions and helpers are the ones run.py catches.
+"""
+
+import os
+import re
+import subprocess
+import time
+
+from rig import Nic, _child_setup, fmt, now
+
+CYCLES = 20
+STEP_PAUSE = 1.0          # seconds between the steps of a cycle
+FAST_EVERY = 4            # every 4th cycle unplugs 1 s after device_add, not waiting
+FLAPS = 50                # set_link toggles in rel-flap (25 down, 25 up)
+FLAP_PERIOD = 0.2
+RSS_SLACK_KB = 512        # RSS growth allowed from the reference sample to the end
+LOG_LINES_PER_CYCLE = 15  # failoverd journal lines one unplug/replug may add
+LOG_LINES_FLAP = 40       # for the whole flap run (rate limits: a few a minute)
+ADDRMON = "/run/fo-rel-addrmon.log"
+SB_NAME = "enp1s0nsby"
+# The steps of the enslave transaction (src/pairing.c plan_*), in the order
+# a rebuild from the "found up" shape runs them, with the request number of
+# that kind they are in that rebuild (FAILOVERD_FAULT=<action>#N).
+STEPS = [("set_down", 1, "standby down"), ("rename", 1, "standby renamed"),
+         ("create", 1, "aggregate created (alias marker)"),
+         ("enslave", 1, "standby enslaved"), ("set_up", 1, "aggregate up"),
+         ("set_down", 2, "VF down"), ("set_mac", 1, "VF gets the pair's MAC"),
+         ("enslave", 2, "VF enslaved"), ("set_primary", 1, "VF made primary")]
+MODES = ["fail=-EBUSY", "kill", "noack"]
+ODD_MAC = "52:54:00:12:34:99"
+
+
+# --- guest facts -------------------------------------------------------------
+def daemon_sample(h, g):
+    """failoverd's PID, RSS (KiB), open fds and journal line count so far."""
+    out = g.sh("p=$(systemctl show -P MainPID failoverd.service); echo pid $p; "
+               "awk '/^VmRSS/ {print \"rss\", $2}' /proc/$p/status; "
+               "echo fds $(ls /proc/$p/fd | wc -l); "
+               "echo log $(journalctl -b -u failoverd.service -o cat --no-pager | wc -l)")
+    d = {}
+    for line in out.splitlines():
+        k, _, v = line.partition(" ")
+        if v.strip().isdigit():
+            d[k] = int(v)
+    for k in ("pid", "rss", "fds", "log"):
+        if k not in d:
+            raise h.Fail("cannot read failoverd's %s in the guest: %r" % (k, out))
+    return d
+
+
+def stray_addresses(g, agg):
+    """Addresses on anything but lo and the aggregate (members, a VF not yet
+    enslaved), and the aggregate's dadfailed state."""
+    out = g.sh("ip -o addr show | awk '$2 != \"lo\" && $2 != \"%s\" {print $2, $4}'; "
+               "ip -o -6 addr show dev %s | grep dadfailed | sed 's/^/AGG /'; true"
+               % (agg, agg))
+    return out.splitlines()
+
+
+def pair_facts(h, g, vfname):
+    """The convergence checks every scenario ends with."""
+    agg = h.AGG
+    out = g.sh("ls -d /sys/class/net/*/bonding 2>/dev/null | wc -l; "
+               "cat /sys/class/net/%s/ifalias; "
+               "for m in %s %s; do echo \"$m $(basename \"$(readlink /sys/class/net/$m/master "
+               "2>/dev/null)\") $(ip -o link show dev $m 2>/dev/null | "
+               "grep -qE '[<,]UP[,>]' && echo UP || echo DOWN)\"; done"
+               % (agg, SB_NAME, vfname))
+    lines = out.splitlines()
+    if len(lines) < 4:
+        raise h.Fail("cannot read the pair's state: %r" % out)
+    if lines[0].strip() != "1":
+        raise h.Fail("%s aggregates in the guest, want exactly one" % lines[0].strip())
+    if not lines[1].startswith("failoverd:"):
+        raise h.Fail("%s's alias is '%s', not failoverd's marker" % (agg, lines[1]))
+    for line in lines[2:4]:
+        m, master, up = (line.split() + ["", "", ""])[:3]
+        if master != agg:
+            raise h.Fail("member %s is enslaved to '%s', not %s" % (m, master, agg))
+        if up != "UP":
+            raise h.Fail("member %s is left down" % m)
+    g.check_members_bare(agg)
+
+
+# --- host captures ------------------------------------------------------------
+class Capture:
+    """tcpdump on one tap of the rig's namespace: ARP and ICMPv6 the guest
+    sends (rx on a tap = sent by the guest), wall-clock stamped."""
+
+    def __init__(self, rig, tap, path):
+        self.path = path
+        self.off = time.time() - now()
+        self.out = open(path, "w")
+        self.proc = subprocess.Popen(
+            ["ip", "netns", "exec", rig.net.name, "tcpdump", "-i", tap, "-Q", "in", "-n", "-l",
+             "-tt", "-e", "arp or icmp6"],
+            stdout=self.out, stderr=subprocess.DEVNULL, preexec_fn=_child_setup,
+            start_new_session=True)
+        rig.pingers.append(self)   # Rig.close() ends it with the pingers
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.out.close()
+
+    def announcements(self, t0, t1, addr):
+        """(GARPs, unsolicited NAs) in [t0, t1) on the harness clock."""
+        garp = na = 0
+        try:
+            with open(self.path, errors="replace") as f:
+                lines = f.readlines()
+        except OSError:
+            return 0, 0
+        for line in lines:
+            f = line.split(None, 1)
+            try:
+                t = float(f[0]) - self.off
+            except (ValueError, IndexError):
+                continue
+            if not t0 <= t < t1:
+                continue
+            if "ARP" in line and re.search(r"(who-has %s tell %s|Reply %s is-at)"
+                                           % ((re.escape(addr),) * 3), line):
+                garp += 1
+            elif "neighbor advertisement" in line and "ff02::1" in line:
+                na += 1
+        return garp, na
+
+
+# --- rel-cycles ---------------------------------------------------------------
+def start_addrmon(g):
+    g.sh("rm -f %s; (ip -ts -o monitor address >%s 2>&1 </dev/null &); true" % (ADDRMON, ADDRMON))
+
+
+def addrmon_violations(g, agg):
+    """Address events on anything but lo and the aggregate, and any
+    dadfailed on the aggregate, from the guest's `ip monitor address`."""
+    out = g.sh("cat %s" % ADDRMON)
+    bad = []
+    for line in out.splitlines():
+        m = re.search(r"(Deleted )?\d+: (\S+)\s+inet6? (\S+)", line)
+        if not m:
+            continue
+        dev = m.group(2)
+        if dev == agg:
+            if "dadfailed" in line:
+                bad.append(line.strip())
+        elif dev != "lo" and not m.group(1):
+            bad.append(line.strip())
+    return bad, len(out.splitlines())
+
+
+def scenario_rel_cycles(run, g, res, h):
+    h.check_failoverd(g)
+    h.wait_pair_up(g, "bond", 90)
+    ipv6 = g.sh("cat /proc/sys/net/ipv6/conf/all/disable_ipv6 2>/dev/null || echo 1") == "0"
+    if ipv6:
+        start_addrmon(g)
+    logdir = g.rig.workdir
+    caps = {tap: Capture(g.rig, tap, os.path.join(logdir, "rel-%s.tcpdump.log" % tap))
+            for tap in (g.sb_tap, g.vf_tap)}
+    time.sleep(1)   # tcpdump attached
+    ref = daemon_sample(h, g)
+    samples = [ref]
+    switches = []   # (kind, tap, t_from, t_to)
+    per_cycle_log = []
+    stray = []
+    fast = slow = 0
+    t_run = now()
+    for i in range(1, CYCLES + 1):
+        t_del, t_gone = g.vm.device_del(g.vf.id)
+        if t_gone is None:
+            raise h.Fail("cycle %d: no DEVICE_DELETED for %s" % (i, g.vf.id))
+        g.unpin(g.vf_tap)
+        time.sleep(STEP_PAUSE)
+        g.pin(g.vf_tap)
+        g.slot = 3 if g.slot == 2 else 2
+        g.vf = Nic("rc%d" % i, "e1000e", h.MAC1, g.vf_tap, "rp%d" % g.slot)
+        t_add = g.vm.device_add(g.vf)
+        switches.append(("unplug", g.sb_tap, t_gone, t_add))
+        if i % FAST_EVERY == 0 and i < CYCLES:
+            # Out again before udev and failoverd are done with it (H4).
+            time.sleep(STEP_PAUSE)
+            fast += 1
+        else:
+            t_act = h.wait_pair_up(g, "bond", 30)
+            slow += 1
+            time.sleep(STEP_PAUSE)
+            switches.append(("replug", g.vf_tap, t_act, now()))
+        s = daemon_sample(h, g)
+        if s["pid"] != ref["pid"]:
+            raise h.Fail("cycle %d: failoverd's PID changed %d -> %d (it died)"
+                         % (i, ref["pid"], s["pid"]))
+        per_cycle_log.append(s["log"] - samples[-1]["log"])
+        samples.append(s)
+        if ipv6:
+            for a in stray_addresses(g, h.AGG):
+                stray.append("cycle %d: %s" % (i, a))
+    t_end = now()
+    t_up = h.wait_pair_up(g, "bond", 60)
+    pair_facts(h, g, "enp%ds0" % g.slot)
+    if not g.ping.wait_replies(now(), 20, 30):
+        raise h.Fail("no ping replies after the cycles")
+    g.wait_stream(g.vf_tap, t_up, 30, "VF after the cycles")
+    for c in caps.values():
+        c.close()
+    end = daemon_sample(h, g)
+    # Announcements per switch on the tap that carries the traffic after it.
+    counts = [(kind,) + caps[tap].announcements(t0, t1, h.GUEST_ADDR)
+              for kind, tap, t0, t1 in switches]
+    un = [c for c in counts if c[0] == "unplug"]
+    rp = [c for c in counts if c[0] == "replug"]
+
+    def rng(vals):
+        return "%d-%d" % (min(vals), max(vals)) if vals else "n/a"
+
+    ll = g.sh("ip -o -6 addr show dev %s scope link" % h.AGG) if ipv6 else ""
+    mon_bad, mon_lines = addrmon_violations(g, h.AGG) if ipv6 else ([], 0)
+    rss_mid = samples[min(5, len(samples) - 1)]["rss"]
+    res.fig("%d cycles (%d waited for the VF, %d unplugged 1 s after device_add) in %s"
+            % (CYCLES, slow, fast, fmt(t_end - t_run)))
+    res.fig("RSS %d -> %d KiB (max %d), fds %d -> %d, log lines per cycle %s (total %d)"
+            % (ref["rss"], end["rss"], max(s["rss"] for s in samples + [end]), ref["fds"],
+               end["fds"], rng(per_cycle_log), end["log"] - ref["log"]))
+    res.fig("GARP/NA after unplug %s/%s, after replug %s/%s (per switch, min-max)"
+            % (rng([c[1] for c in un]), rng([c[2] for c in un]),
+               rng([c[1] for c in rp]), rng([c[2] for c in rp])))
+    if ipv6:
+        res.fig("IPv6 on: %d address events watched, %d on members, aggregate LL %s"
+                % (mon_lines, len(mon_bad), "present" if "fe80:" in ll else "MISSING"))
+    else:
+        res.fig("IPv6 off in the guest: C5 not checked")
+    if end["fds"] != ref["fds"]:
+        raise h.Fail("failoverd's fd count changed over the cycles: %d -> %d"
+                     % (ref["fds"], end["fds"]))
+    if end["rss"] > rss_mid + RSS_SLACK_KB:
+        raise h.Fail("failoverd's RSS grew %d -> %d KiB after cycle 5 (bound +%d)"
+                     % (rss_mid, end["rss"], RSS_SLACK_KB))
+    if max(per_cycle_log) > LOG_LINES_PER_CYCLE:
+        raise h.Fail("a cycle added %d log lines (bound %d)"
+                     % (max(per_cycle_log), LOG_LINES_PER_CYCLE))
+    if ipv6:
+        if mon_bad or stray:
+            raise h.Fail("addresses outside the aggregate: %s"
+                         % "; ".join((mon_bad + stray)[:6]))
+        if "fe80:" not in ll or "dadfailed" in ll:
+            raise h.Fail("the aggregate's link-local is missing or dadfailed: %r" % ll)
+    missing = [i for i, c in enumerate(rp) if c[1] == 0]
+    if missing:
+        raise h.Fail("no GARP on %s after %d of %d VF switches" % (g.vf_tap, len(missing), len(rp)))
+
+
+# --- rel-flap ---------------------------------------------------------------------
+def scenario_rel_flap(run, g, res, h):
+    h.check_failoverd(g)
+    h.wait_pair_up(g, "bond", 60)
+    st0 = h.ctl_json(g)
+    f0 = sum(p.get("failovers", 0) for p in st0.get("pairs", []))
+    ref = daemon_sample(h, g)
+    t0 = now()
+    up = True
+    for k in range(FLAPS):
+        up = not up
+        g.vm.qmp.cmd("set_link", name=g.vf.id, up=up)
+        nxt = t0 + (k + 1) * FLAP_PERIOD
+        time.sleep(max(0.0, nxt - now()))
+    if not up:
+        g.vm.qmp.cmd("set_link", name=g.vf.id, up=True)
+    t_last = now()
+    t_up = h.wait_pair_up(g, "bond", 60)
+    pair_facts(h, g, "enp%ds0" % g.slot)
+    if not g.ping.wait_replies(now(), 20, 30):
+        raise h.Fail("no ping replies after the flapping")
+    g.wait_stream(g.vf_tap, t_last, 30, "VF after the flapping")
+    time.sleep(2)
+    end = daemon_sample(h, g)
+    st1 = h.ctl_json(g)
+    f1 = sum(p.get("failovers", 0) for p in st1.get("pairs", []))
+    downs = FLAPS // 2
+    res.fig("%d set_link toggles every %d ms in %s, VF active %s after the last, "
+            "failovers +%d, log +%d lines, RSS %d -> %d KiB, fds %d -> %d"
+            % (FLAPS, FLAP_PERIOD * 1000, fmt(t_last - t0), fmt(t_up - t_last), f1 - f0,
+               end["log"] - ref["log"], ref["rss"], end["rss"], ref["fds"], end["fds"]))
+    if end["pid"] != ref["pid"]:
+        raise h.Fail("failoverd's PID changed during the flapping (it died)")
+    if f1 - f0 > 2 * downs:
+        raise h.Fail("%d failovers for %d link losses" % (f1 - f0, downs))
+    if end["fds"] != ref["fds"]:
+        raise h.Fail("fd count changed %d -> %d" % (ref["fds"], end["fds"]))
+    if end["rss"] > ref["rss"] + RSS_SLACK_KB:
+        raise h.Fail("RSS grew %d -> %d KiB" % (ref["rss"], end["rss"]))
+    if end["log"] - ref["log"] > LOG_LINES_FLAP:
+        raise h.Fail("the flapping added %d log lines (bound %d)"
+                     % (end["log"] - ref["log"], LOG_LINES_FLAP))
+
+
+# --- rel-fault --------------------------------------------------------------------
+DROPIN = """[Service]
+ExecStart=
+ExecStart=/usr/local/sbin/fo-fault-exec
+ReadWritePaths=-/run/fo-fault
+"""
+
+
+def teardown_pair(h, g, vfname):
+    """Stop failoverd and take the pair apart into the "found up" shape:
+    the standby back under its own name, both NICs up without addresses
+    (addrgenmode none), the VF with another MAC.  Every step of the
+    transaction then has a request to fault."""
+    agg = h.AGG
+    g.sh("systemctl stop failoverd.service; ip link del %s; udevadm settle -t 20; "
+         # ifupdown's hotplug ifdown of the deleted aggregate must be over
+         # before anything is called enp1s0 again.
+         "for i in $(seq 100); do systemctl -q is-active ifup@%s.service || break; sleep 0.1; "
+         "done; "
+         "ip link set %s down; ip link set %s name %s; ip link set %s down; "
+         "ip link set %s addrgenmode none; ip link set %s addrgenmode none; "
+         "ip link set %s address %s; ip link set %s up; ip link set %s up"
+         % (agg, agg, SB_NAME, SB_NAME, agg, vfname, agg, vfname, vfname, ODD_MAC, agg, vfname),
+         timeout=60)
+
+
+def scenario_rel_fault(run, g, res, h):
+    h.check_failoverd(g)
+    have = g.sh("[ -x /usr/local/lib/fo-test/failoverd-fault ] && echo yes || echo no")
+    if have != "yes":
+        raise h.Fail("the image has no fault-injection build of failoverd "
+                     "(tests/vm/mkimage stages it only from a tree configured with "
+                     "--enable-fault-injection: %s)" % run.image.get("INSTALLED"))
+    h.wait_pair_up(g, "bond", 60)
+    g.sh("mkdir -p /run/fo-fault /etc/systemd/system/failoverd.service.d && "
+         "printf '%s' >/etc/systemd/system/failoverd.service.d/fo-fault.conf && "
+         "systemctl daemon-reload && systemctl restart failoverd.service" % DROPIN, timeout=60)
+    h.check_failoverd(g)
+    vfname = "enp%ds0" % g.slot
+    times = []
+    done = []
+    t_all = now()
+    for mode in MODES:
+        for action, nth, what in STEPS:
+            fault = "%s#%d:%s" % (action, nth, mode)
+            t0 = now()
+            teardown_pair(h, g, vfname)
+            mark = g.sh("date +%s.%N")
+            g.sh("echo '%s' >/run/fo-fault/once && systemctl reset-failed failoverd.service; "
+                 "systemctl start failoverd.service; true" % fault, timeout=60)
+            try:
+                t_up = h.wait_pair_up(g, "bond", 60)
+                pair_facts(h, g, vfname)
+                if not g.ping.wait_replies(t_up, 10, 20):
+                    raise h.Fail("no ping replies")
+            except h.Fail as e:
+                raise h.Fail("after %s (%s): %s" % (fault, what, e))
+            log = g.sh("journalctl -u failoverd.service --since @%s -o cat --no-pager" % mark)
+            if "fault injection: " not in log:
+                raise h.Fail("%s (%s): the fault never fired (the transaction has no such "
+                             "step from this shape?)" % (fault, what))
+            if mode == "kill":
+                n = g.sh("journalctl -u failoverd.service --since @%s -o cat --no-pager | "
+                         "grep -c 'Main process exited, code=killed' || true" % mark)
+                if n.strip() in ("", "0"):
+                    raise h.Fail("%s: systemd saw no kill" % fault)
+            times.append(t_up - t0)
+            done.append(fault)
+    # Back to the packaged daemon, which must adopt what the test build made.
+    g.sh("rm -f /etc/systemd/system/failoverd.service.d/fo-fault.conf && "
+         "systemctl daemon-reload && systemctl reset-failed failoverd.service; "
+         "systemctl restart failoverd.service", timeout=60)
+    h.wait_pair_up(g, "bond", 60)
+    time.sleep(2)
+    reqs = h.netlink_requests(h.ctl_json(g))
+    res.fig("%d faults (%d steps x %s) in %s, rebuild+converge %s-%s each, packaged daemon "
+            "adopts with %d requests"
+            % (len(done), len(STEPS), "/".join(m.split("=")[0] for m in MODES),
+               fmt(now() - t_all), fmt(min(times)), fmt(max(times)), reqs))
+    if reqs != 0:
+        raise h.Fail("the packaged daemon sent %d requests adopting the test build's pair" % reqs)
