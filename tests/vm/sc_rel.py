@@ -377,25 +377,31 @@ DROPIN = """[Service]
 ExecStart=
 ExecStart=/usr/local/sbin/fo-fault-exec
 ReadWritePaths=-/run/fo-fault
-"""
+%s"""
+
+
+IFCFG = "/etc/network/interfaces.d/50-cloud-init"
+IFCFG_AWAY = "/run/fo-rel-50-cloud-init"
+LINKMON = "/run/fo-rel-linkmon.log"
 
 
 def teardown_pair(h, g, vfname):
     """Stop failoverd and take the pair apart into the "found up" shape:
     the standby back under its own name, both NICs up without addresses
     (addrgenmode none), the VF with another MAC, so that every step of the
-    transaction has a request to fault.  ifupdown's hotplug unit for the
-    aggregate's name is masked until the pair is rebuilt: it would raise
-    the new aggregate itself (racing failoverd's set_up) and its ifdown of
-    the deleted one would hit whatever is called enp1s0 next."""
+    transaction has a request to fault.  The image's ifupdown stanza for
+    enp1s0 is moved away until the pair is rebuilt: its hotplug ifup would
+    raise the new aggregate itself (racing failoverd's set_up), and its
+    hotplug ifdown of the deleted one would hit whatever is called enp1s0
+    next."""
     agg = h.AGG
-    g.sh("systemctl stop failoverd.service; systemctl mask -q --runtime ifup@%s.service; "
+    g.sh("systemctl stop failoverd.service; mv %s %s; "
          "ip link del %s; udevadm settle -t 20; systemctl stop ifup@%s.service; "
          "ip link set %s down; ip link set %s name %s; ip link set %s down; "
          "ip link set %s addrgenmode none; ip link set %s addrgenmode none; "
          "ip link set %s address %s; ip link set %s up; ip link set %s up"
-         % (agg, agg, agg, SB_NAME, SB_NAME, agg, vfname, agg, vfname, vfname, ODD_MAC, agg,
-            vfname), timeout=60)
+         % (IFCFG, IFCFG_AWAY, agg, agg, SB_NAME, SB_NAME, agg, vfname, agg, vfname, vfname,
+            ODD_MAC, agg, vfname), timeout=90)
 
 
 def wait_rebuilt(h, g, vfname, timeout):
@@ -420,15 +426,23 @@ def scenario_rel_fault(run, g, res, h):
     h.wait_pair_up(g, "bond", 60)
     g.sh("mkdir -p /run/fo-fault /etc/systemd/system/failoverd.service.d && "
          "printf '%s' >/etc/systemd/system/failoverd.service.d/fo-fault.conf && "
-         "systemctl daemon-reload && systemctl restart failoverd.service" % DROPIN, timeout=60)
+         "systemctl daemon-reload && systemctl restart failoverd.service"
+         % (DROPIN % ("Environment=FAILOVERD_NL_DEBUG=1\\n" if os.environ.get("FO_REL_NLDEBUG")
+                      else "")), timeout=60)
     h.check_failoverd(g)
     vfname = "enp%ds0" % g.slot
     modes = MODES_LONG if os.environ.get("FO_LONG") == "1" else MODES
+    plan = [(m, st) for m in modes for st in STEPS]
+    only = os.environ.get("FO_REL_FAULTS")   # e.g. "set_down#1:kill,create#1:kill"
+    if only:
+        plan = [(m, st) for m in MODES_LONG for st in STEPS
+                if "%s#%d:%s" % (st[0], st[1], m) in only.split(",")]
+    g.sh("(ip -ts -o monitor link >%s 2>&1 </dev/null &); true" % LINKMON)
     built = []
     slow = ("", 0.0)
     t_all = now()
-    for mode in modes:
-        for action, nth, what in STEPS:
+    for mode, (action, nth, what) in plan:
+        if True:
             fault = "%s#%d:%s" % (action, nth, mode)
             teardown_pair(h, g, vfname)
             mark = g.sh("date +%s.%N")
@@ -441,8 +455,9 @@ def scenario_rel_fault(run, g, res, h):
                     raise h.Fail("no aggregate with both members and the VF primary in 60 s")
                 # The manager's configuration follows the aggregate (what
                 # ifupdown's hotplug would have done at its creation).
-                g.sh("systemctl unmask -q --runtime ifup@%s.service; "
-                     "systemctl start ifup@%s.service" % (h.AGG, h.AGG), timeout=60)
+                g.sh("mv %s %s; systemctl reset-failed ifup@%s.service; "
+                     "systemctl restart ifup@%s.service" % (IFCFG_AWAY, IFCFG, h.AGG, h.AGG),
+                     timeout=60)
                 t_addr = g.vm.shell.wait_true("ip -o -4 addr show dev %s | grep -q 'inet %s/24'"
                                               % (h.AGG, h.GUEST_ADDR), 30)
                 if t_addr is None:
@@ -452,11 +467,13 @@ def scenario_rel_fault(run, g, res, h):
                     raise h.Fail("no ping replies")
             except h.Fail as e:
                 raise h.Fail("after %s (%s): %s" % (fault, what, e))
-            log = g.sh("journalctl --since @%s -o short-monotonic --no-pager "
-                       "-u failoverd.service" % mark)
-            with open(os.path.join(g.rig.workdir, "rel-fault-%s.log"
-                                   % re.sub(r"[^a-z0-9_]+", "-", fault)), "w") as f:
-                f.write(log + "\n")
+            finally:
+                log = g.sh("journalctl --since @%s -o short-monotonic --no-pager "
+                           "-u failoverd.service; echo '---- ip monitor link'; cat %s; "
+                           ": >%s" % (mark, LINKMON, LINKMON))
+                with open(os.path.join(g.rig.workdir, "rel-fault-%s.log"
+                                       % re.sub(r"[^a-z0-9_]+", "-", fault)), "w") as f:
+                    f.write(log + "\n")
             if "fault injection: " not in log:
                 raise h.Fail("%s (%s): the fault never fired" % (fault, what))
             if mode == "kill" and "code=killed" not in log:
@@ -472,9 +489,11 @@ def scenario_rel_fault(run, g, res, h):
     h.wait_pair_up(g, "bond", 60)
     time.sleep(2)
     reqs = h.netlink_requests(h.ctl_json(g))
+    g.sh("pkill -f 'ip -ts -o monitor link'; true")
     res.fig("%d faults (%d steps x %s) in %s; failoverd rebuilt the pair in %s-%s "
             "(median %s, slowest %s); the packaged daemon adopts it with %d requests"
-            % (len(built), len(STEPS), "/".join(m.split("=")[0] for m in modes), fmt(t_faults),
+            % (len(built), len(STEPS), "/".join(sorted({m.split("=")[0] for m, _ in plan})),
+               fmt(t_faults),
                fmt(min(built)), fmt(max(built)), fmt(sorted(built)[len(built) // 2]), slow[0],
                reqs))
     if reqs != 0:
