@@ -427,7 +427,7 @@ def scenario_rel_fault(run, g, res, h):
     g.sh("mkdir -p /run/fo-fault /etc/systemd/system/failoverd.service.d && "
          "printf '%s' >/etc/systemd/system/failoverd.service.d/fo-fault.conf && "
          "systemctl daemon-reload && systemctl restart failoverd.service"
-         % (DROPIN % ("Environment=FAILOVERD_NL_DEBUG=1\\n" if os.environ.get("FO_REL_NLDEBUG")
+         % (DROPIN % ("Environment=FAILOVERD_NL_DEBUG=1\n" if os.environ.get("FO_REL_NLDEBUG")
                       else "")), timeout=60)
     h.check_failoverd(g)
     vfname = "enp%ds0" % g.slot
