@@ -51,6 +51,7 @@ STEPS = [("set_down", 1, "standby down"), ("rename", 1, "standby renamed"),
 MODES = ["kill", "fail=-EBUSY"]
 MODES_LONG = MODES + ["noack"]   # FO_LONG=1: + a lost ACK (5 s timeout) at every step
 ODD_MAC = "52:54:00:12:34:99"
+REBUILD_TIMEOUT = 45      # s for failoverd to rebuild the pair after a fault
 
 
 # --- guest facts -------------------------------------------------------------
@@ -439,62 +440,72 @@ def scenario_rel_fault(run, g, res, h):
                 if "%s#%d:%s" % (st[0], st[1], m) in only.split(",")]
     g.sh("(ip -ts -o monitor link >%s 2>&1 </dev/null &); true" % LINKMON)
     built = []
+    failed = []
     slow = ("", 0.0)
     t_all = now()
     for mode, (action, nth, what) in plan:
-        if True:
-            fault = "%s#%d:%s" % (action, nth, mode)
-            teardown_pair(h, g, vfname)
-            mark = g.sh("date +%s.%N")
-            t0 = now()
-            g.sh("echo '%s' >/run/fo-fault/once && systemctl reset-failed failoverd.service; "
-                 "systemctl start failoverd.service; true" % fault, timeout=60)
-            try:
-                t_built = wait_rebuilt(h, g, vfname, 60)
-                if t_built is None:
-                    raise h.Fail("no aggregate with both members and the VF primary in 60 s")
-                # The manager's configuration follows the aggregate (what
-                # ifupdown's hotplug would have done at its creation).
-                g.sh("mv %s %s; systemctl reset-failed ifup@%s.service; "
-                     "systemctl restart ifup@%s.service" % (IFCFG_AWAY, IFCFG, h.AGG, h.AGG),
-                     timeout=60)
-                t_addr = g.vm.shell.wait_true("ip -o -4 addr show dev %s | grep -q 'inet %s/24'"
-                                              % (h.AGG, h.GUEST_ADDR), 30)
-                if t_addr is None:
-                    raise h.Fail("ifup put no %s/24 on %s" % (h.GUEST_ADDR, h.AGG))
-                pair_facts(h, g, vfname)
-                if not g.ping.wait_replies(t_addr, 10, 20):
-                    raise h.Fail("no ping replies")
-            except h.Fail as e:
-                raise h.Fail("after %s (%s): %s" % (fault, what, e))
-            finally:
-                log = g.sh("journalctl --since @%s -o short-monotonic --no-pager "
-                           "-u failoverd.service; echo '---- ip monitor link'; cat %s; "
-                           ": >%s" % (mark, LINKMON, LINKMON))
-                with open(os.path.join(g.rig.workdir, "rel-fault-%s.log"
-                                       % re.sub(r"[^a-z0-9_]+", "-", fault)), "w") as f:
-                    f.write(log + "\n")
-            if "fault injection: " not in log:
-                raise h.Fail("%s (%s): the fault never fired" % (fault, what))
-            if mode == "kill" and "code=killed" not in log:
-                raise h.Fail("%s: systemd saw no kill" % fault)
-            built.append(t_built - t0)
-            if t_built - t0 > slow[1]:
-                slow = (fault, t_built - t0)
+        fault = "%s#%d:%s" % (action, nth, mode)
+        teardown_pair(h, g, vfname)
+        mark = g.sh("date +%s.%N")
+        t0 = now()
+        g.sh("echo '%s' >/run/fo-fault/once && systemctl reset-failed failoverd.service; "
+             "systemctl start failoverd.service; true" % fault, timeout=60)
+        err = None
+        try:
+            t_built = wait_rebuilt(h, g, vfname, REBUILD_TIMEOUT)
+            if t_built is None:
+                raise h.Fail("no aggregate with both members and the VF primary in %d s"
+                             % REBUILD_TIMEOUT)
+            # The manager's configuration follows the aggregate (what
+            # ifupdown's hotplug would have done at its creation).
+            g.sh("mv %s %s; systemctl reset-failed ifup@%s.service; "
+                 "systemctl restart ifup@%s.service" % (IFCFG_AWAY, IFCFG, h.AGG, h.AGG),
+                 timeout=60)
+            t_addr = g.vm.shell.wait_true("ip -o -4 addr show dev %s | grep -q 'inet %s/24'"
+                                          % (h.AGG, h.GUEST_ADDR), 30)
+            if t_addr is None:
+                raise h.Fail("ifup put no %s/24 on %s" % (h.GUEST_ADDR, h.AGG))
+            pair_facts(h, g, vfname)
+            if not g.ping.wait_replies(t_addr, 10, 20):
+                raise h.Fail("no ping replies")
+        except h.Fail as e:
+            err = str(e)
+            # Whatever state it is in, the next teardown starts from the config in place.
+            g.sh("[ -e %s ] && mv %s %s; true" % (IFCFG_AWAY, IFCFG_AWAY, IFCFG))
+        log = g.sh("journalctl --since @%s -o short-monotonic --no-pager "
+                   "-u failoverd.service; echo '---- ip monitor link'; cat %s; "
+                   ": >%s" % (mark, LINKMON, LINKMON))
+        with open(os.path.join(g.rig.workdir, "rel-fault-%s.log"
+                               % re.sub(r"[^a-z0-9_]+", "-", fault)), "w") as f:
+            f.write(log + "\n")
+        if err is None and "fault injection: " not in log:
+            err = "the fault never fired"
+        if err is None and mode == "kill" and "code=killed" not in log:
+            err = "systemd saw no kill"
+        if err is not None:
+            failed.append("%s (%s): %s" % (fault, what, err))
+            continue
+        built.append(t_built - t0)
+        if t_built - t0 > slow[1]:
+            slow = (fault, t_built - t0)
     t_faults = now() - t_all
+    res.fig("%d faults (%d steps x %s) in %s, %d converged; failoverd rebuilt the pair in "
+            "%s-%s (median %s, slowest %s)"
+            % (len(plan), len(STEPS), "/".join(sorted({m.split("=")[0] for m, _ in plan})),
+               fmt(t_faults), len(built),
+               fmt(min(built) if built else None), fmt(max(built) if built else None),
+               fmt(sorted(built)[len(built) // 2] if built else None), slow[0]))
+    if failed:
+        raise h.Fail("%d of %d faults did not converge: %s"
+                     % (len(failed), len(plan), "; ".join(failed)))
     # Back to the packaged daemon, which must adopt what the test build made.
-    g.sh("rm -f /etc/systemd/system/failoverd.service.d/fo-fault.conf && "
+    g.sh("pkill -f 'ip -ts -o monitor link'; "
+         "rm -f /etc/systemd/system/failoverd.service.d/fo-fault.conf && "
          "systemctl daemon-reload && systemctl reset-failed failoverd.service; "
          "systemctl restart failoverd.service", timeout=60)
     h.wait_pair_up(g, "bond", 60)
     time.sleep(2)
     reqs = h.netlink_requests(h.ctl_json(g))
-    g.sh("pkill -f 'ip -ts -o monitor link'; true")
-    res.fig("%d faults (%d steps x %s) in %s; failoverd rebuilt the pair in %s-%s "
-            "(median %s, slowest %s); the packaged daemon adopts it with %d requests"
-            % (len(built), len(STEPS), "/".join(sorted({m.split("=")[0] for m, _ in plan})),
-               fmt(t_faults),
-               fmt(min(built)), fmt(max(built)), fmt(sorted(built)[len(built) // 2]), slow[0],
-               reqs))
+    res.fig("the packaged daemon adopts it with %d requests" % reqs)
     if reqs != 0:
         raise h.Fail("the packaged daemon sent %d requests adopting the test build's pair" % reqs)
