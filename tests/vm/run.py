@@ -48,6 +48,9 @@ KNOWN_FAILING = {
     "team": "team backend: the pair comes up, but the standby port keeps an IPv6 link-local "
             "address (team ports, unlike bond slaves, still run addrconf; failoverd does not "
             "turn it off yet; tests/vm/run team reproduces it)",
+    "rel-flap": "rig: QMP set_link on the VF's device id left the guest's carrier_changes at +0 "
+                "in the one run (bookworm, TCG, load 6-8), so the flapping never reached the "
+                "guest; not understood yet (netdev id instead?); tests/vm/run rel-flap",
     "hotplug-learn": "learning bridge: after the VF's unplug no reply comes through the "
                      "standby's tap within 30 s (the bond's peer notification is not seen on "
                      "the host; not understood yet; tests/vm/run hotplug-learn)",
