@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,6 +106,7 @@ struct daemon {
 	char status_last[128];       /* last STATUS= sent */
 	struct log_ratelimit rl;
 	struct log_ratelimit resync_rl; /* resyncs come in bursts under event storms */
+	char trace_last[8][FO_TEXT_LEN + 32]; /* trace_pairs(): last line per pair */
 
 	/* --dry-run simulation */
 	struct dryrun *dry;
@@ -321,6 +323,11 @@ static void describe_action(const struct daemon *d, const struct fo_action *a, c
 	case FO_ACT_SET_MTU:
 		(void) snprintf(buf, len, "set mtu of %s (%d) to %u", n1, a->ifindex, a->mtu);
 		return;
+	case FO_ACT_SET_ADDR_GEN_MODE:
+		(void) snprintf(buf, len, "set IPv6 address generation mode of %s (%d) to %u%s",
+				n1, a->ifindex, a->addr_gen_mode,
+				a->addr_gen_mode == FO_ADDR_GEN_MODE_NONE ? " (none)" : "");
+		return;
 	case FO_ACT_ENSLAVE:
 		ifname_of(d, a->master_ifindex, n2);
 		(void) snprintf(buf, len, "enslave %s (%d) to %s (%d)", n1, a->ifindex, n2,
@@ -372,6 +379,87 @@ static void queue_pop(struct daemon *d)
 	d->q_len--;
 }
 
+/*
+ * The replug timeline at debug level (issue 11): one line per observation
+ * that can move a pair forward and one per change of a pair's state, each
+ * stamped with CLOCK_MONOTONIC (the clock of the kernel's log and of
+ * `udevadm monitor`), so a journal shows where the time between a VF's
+ * kernel add and its enslavement goes.  Off unless debugging.
+ */
+static bool trace_on(void)
+{
+	return log_get_max_level() >= LOG_DEBUG;
+}
+
+static double trace_mono(void)
+{
+	struct timespec ts;
+
+	(void) clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+}
+
+static void trace_obs(const struct fo_obs *obs, bool probed)
+{
+	switch (obs->type) {
+	case FO_OBS_LINK:
+		log_debug("trace %.6f: rtnl link %s (%d) %s%s master %d",
+			  trace_mono(), obs->link.name, obs->link.ifindex,
+			  obs->link.flags & IFF_UP ? "up" : "down",
+			  obs->link.carrier ? ",carrier" : "", obs->link.master_ifindex);
+		break;
+	case FO_OBS_LINK_GONE:
+		log_debug("trace %.6f: rtnl link %d gone", trace_mono(), obs->ifindex);
+		break;
+	case FO_OBS_DEVICE:
+		log_debug("trace %.6f: %s device %s (%d) %s", trace_mono(),
+			  probed ? "sysfs probe of" : "udev", obs->device.name, obs->device.ifindex,
+			  obs->device.initialized ? "initialized" : "not initialized by udev yet");
+		break;
+	case FO_OBS_DEVICE_GONE:
+		log_debug("trace %.6f: udev device %d gone", trace_mono(), obs->ifindex);
+		break;
+	case FO_OBS_RESULT:
+		log_debug("trace %.6f: result of request %" PRIu64 ": %s", trace_mono(),
+			  obs->result.action_id,
+			  obs->result.error ? pairing_errno_name(obs->result.error) : "ok");
+		break;
+	case FO_OBS_TICK:
+		log_debug("trace %.6f: deadline reached", trace_mono());
+		break;
+	case FO_OBS_SYNC_BEGIN:
+	case FO_OBS_SYNC_END:
+		log_debug("trace %.6f: %s %s", trace_mono(),
+			  obs->sync_udev ? "udev enumeration" : "netlink dump",
+			  obs->type == FO_OBS_SYNC_BEGIN ? "begins" : "ends");
+		break;
+	case FO_OBS_RESCAN:
+	case FO_OBS_MAX:
+	case FO_OBS_INVALID:
+		break;
+	}
+}
+
+/* One line when any pair's state or reason changed (what it now waits for). */
+static void trace_pairs(struct daemon *d, uint64_t now)
+{
+	size_t n = pairing_n_pairs(d->engine);
+
+	for (size_t i = 0; i < n && i < ELEMENTSOF(d->trace_last); i++) {
+		struct fo_pair_view v;
+		char line[sizeof(d->trace_last[0])];
+
+		if (pairing_pair(d->engine, i, now, &v) < 0)
+			continue;
+		(void) snprintf(line, sizeof(line), "%s: %s", pairing_pair_state_name(v.state),
+				v.reason);
+		if (streq(line, d->trace_last[i]))
+			continue;
+		strscpy(d->trace_last[i], sizeof(d->trace_last[i]), line);
+		log_debug("trace %.6f: pair %zu %s", trace_mono(), i, line);
+	}
+}
+
 static void daemon_feed(struct daemon *d, const struct fo_obs *obs)
 {
 	uint64_t batch;
@@ -383,6 +471,10 @@ static void daemon_feed(struct daemon *d, const struct fo_obs *obs)
 	if (r < 0) {
 		log_warning_errno(r, "engine rejected observation type %d: %m, ignoring", (int) obs->type);
 		return;
+	}
+	if (trace_on()) {
+		trace_obs(obs, d->probing);
+		trace_pairs(d, daemon_now(d));
 	}
 	batch = ++d->batch_seq;
 	for (size_t i = 0; i < d->acts->n && i < FO_ACTIONS_MAX; i++)
@@ -586,6 +678,8 @@ static void daemon_execute(struct daemon *d, const struct queued_action *q)
 		break;
 	}
 
+	if (trace_on())
+		log_debug("trace %.6f: sending request %" PRIu64 ": %s", trace_mono(), a->id, what);
 	r = nl_link_execute(d->nl, a, &d->cfg.engine, &new_ifindex);
 	if (r < 0) {
 		uint64_t batch = q->batch;

@@ -21,7 +21,8 @@ struct nl_link;
 
 /* Open both sockets.  Environment: FAILOVERD_TEST_RCVBUF=BYTES makes the
  * monitor's receive buffer tiny (tests provoke ENOBUFS with it);
- * FAILOVERD_NL_DEBUG=1 hexdumps every message at debug level. */
+ * FAILOVERD_NL_DEBUG=1 hexdumps every message at info level (log_level =
+ * debug alone does not: it would flood the journal). */
 int nl_link_new(struct nl_link **ret);
 struct nl_link *nl_link_free(struct nl_link *l);
 /* The monitor socket's fd (non-blocking; poll it for EPOLLIN). */

@@ -68,6 +68,7 @@ enum {
 	EXP_MAC = 1 << 3,
 	EXP_PRIMARY = 1 << 4,
 	EXP_ACTIVE = 1 << 5,
+	EXP_ADDR_GEN = 1 << 6,
 };
 
 /* Bits of struct pair.suspect: which piece of the pair someone else undid. */
@@ -95,6 +96,7 @@ struct nic {
 	struct fo_device_info dev;
 	struct expect exp;
 	uint64_t ready_at;        /* when it became actionable, FO_TIME_NEVER = not yet */
+	uint64_t link_at;         /* its first RTM_NEWLINK (kernel add), FO_TIME_NEVER = none */
 	uint64_t n_obs;           /* RTM_NEWLINKs seen: did anything arrive after our request? */
 
 	/* derived */
@@ -108,12 +110,13 @@ struct nic {
 };
 
 struct undo {
-	enum fo_action_type type; /* SET_UP, RENAME, DELETE, RELEASE, SET_MAC */
+	enum fo_action_type type; /* SET_UP, RENAME, DELETE, RELEASE, SET_MAC, SET_ADDR_GEN_MODE */
 	int ifindex;
 	int master_ifindex;       /* RELEASE: only while still in this master */
 	char name[IFNAMSIZ];      /* RENAME: back to this */
 	char set_name[IFNAMSIZ];  /* RENAME: only while it still has this */
 	uint8_t mac[FO_MAC_LEN];  /* SET_MAC: back to this */
+	uint8_t addr_gen_mode;    /* SET_ADDR_GEN_MODE: back to this */
 	unsigned tries;           /* failed attempts so far */
 };
 
@@ -260,6 +263,7 @@ static const char *const action_names[FO_ACT_MAX] = {
 	[FO_ACT_SET_PRIMARY] = "set-primary",
 	[FO_ACT_SET_ACTIVE] = "set-active",
 	[FO_ACT_EVENT] = "event",
+	[FO_ACT_SET_ADDR_GEN_MODE] = "set-addr-gen-mode",
 };
 
 static const char *const event_names[FO_EV_MAX] = {
@@ -569,6 +573,7 @@ static int nic_get(struct pairing *p, int ifindex, struct nic **ret)
 		return -ENOMEM;
 	n->ifindex = ifindex;
 	n->ready_at = FO_TIME_NEVER;
+	n->link_at = FO_TIME_NEVER;
 	memmove(p->nics + i + 1, p->nics + i, (p->n_nics - i) * sizeof(*p->nics));
 	p->nics[i] = n;
 	p->n_nics++;
@@ -748,6 +753,10 @@ static void exp_apply(struct nic *n)
 		n->link.bond_primary_ifindex = e->want.bond_primary_ifindex;
 	if (e->mask & EXP_ACTIVE)
 		n->link.active_ifindex = e->want.active_ifindex;
+	if (e->mask & EXP_ADDR_GEN) {
+		n->link.has_addr_gen_mode = true;
+		n->link.addr_gen_mode = e->want.addr_gen_mode;
+	}
 }
 
 /*
@@ -772,6 +781,7 @@ static void exp_set(struct pairing *p, struct nic *n, unsigned bit, const struct
 	case EXP_MAC: memcpy(e->want.mac, want->mac, FO_MAC_LEN); break;
 	case EXP_PRIMARY: e->want.bond_primary_ifindex = want->bond_primary_ifindex; break;
 	case EXP_ACTIVE: e->want.active_ifindex = want->active_ifindex; break;
+	case EXP_ADDR_GEN: e->want.addr_gen_mode = want->addr_gen_mode; break;
 	default: break;
 	}
 	e->mask |= bit;
@@ -1165,6 +1175,27 @@ static const char *agg_name(const struct nic *a, const struct pair *pr)
 	return a ? nic_name(a) : pr->key_text;
 }
 
+/*
+ * A team port is not IFF_SLAVE, so addrconf gives it a link-local address
+ * when the team opens it (bonding's slaves are exempt): the port would then
+ * answer IPv6 neighbour discovery with the aggregate's MAC beside the
+ * aggregate itself.  Before a member joins a team it is told to generate
+ * none; it is down by then (SET_DOWN came first, and took away any
+ * link-local address it had), and the undo restores the mode it had.
+ * Unknown mode (no IPv6): nothing to do.
+ */
+static bool plan_addr_gen(const struct nic *a, const struct nic *m, int phase, struct plan *pl)
+{
+	if (!streq(a->link.kind, "team") || !m->link.has_addr_gen_mode ||
+	    m->link.addr_gen_mode == FO_ADDR_GEN_MODE_NONE)
+		return false;
+	plan_step(pl, phase, FO_ACT_SET_ADDR_GEN_MODE, m->ifindex);
+	pl->a.addr_gen_mode = FO_ADDR_GEN_MODE_NONE;
+	plan_undo(pl, FO_ACT_SET_ADDR_GEN_MODE, m->ifindex);
+	pl->undo.addr_gen_mode = m->link.addr_gen_mode;
+	return true;
+}
+
 /* Team has no in-kernel reselection: failoverd is its link watcher. */
 static int team_choose_active(const struct nic *a, const struct nic *s, const struct nic *pn,
 			      int cur)
@@ -1186,10 +1217,37 @@ static int team_choose_active(const struct nic *a, const struct nic *s, const st
 	return cur;
 }
 
-/* Maintenance of an aggregate's members: bond primary, team active port. */
-static bool plan_upkeep(const struct pairing *p, struct pair *pr, struct nic *a,
-			struct nic *s, struct nic *pn, struct plan *pl)
+/*
+ * When a primary has settled: settle_usec after its kernel add (its first
+ * RTM_NEWLINK), not after udev's verdict.  Settle is about the VF's own
+ * first moments (carrier before it can send, a PF in reset), and on a 6.1
+ * kernel udev alone takes longer than that (issue 11).  A cleared conflict
+ * starts it again.
+ */
+static uint64_t settle_end(const struct pairing *p, const struct pair *pr, const struct nic *pn)
 {
+	uint64_t from = pn->link_at != FO_TIME_NEVER && pn->link_at < pn->ready_at ? pn->link_at
+										 : pn->ready_at;
+
+	if (from == FO_TIME_NEVER)
+		return FO_TIME_NEVER;
+	if (pr->conflict_cleared_at != 0 && pr->conflict_cleared_at > from)
+		from = pr->conflict_cleared_at;
+	return from + p->cfg.settle_usec;
+}
+
+/*
+ * Maintenance of an aggregate's members: bond primary, team active port.
+ * An enslaved primary is preferred only once it has settled: until then it
+ * is a backup member, open and receiving (with all_slaves_active), while
+ * the standby carries the traffic.
+ */
+static bool plan_upkeep(const struct pairing *p, struct pair *pr, struct nic *a,
+			struct nic *s, struct nic *pn, uint64_t now, struct plan *pl)
+{
+	uint64_t settled = pn ? settle_end(p, pr, pn) : FO_TIME_NEVER;
+	bool settling = settled != FO_TIME_NEVER && now < settled;
+
 	if (!a)
 		return false;
 	if (streq(a->link.kind, "team")) {
@@ -1204,6 +1262,17 @@ static bool plan_upkeep(const struct pairing *p, struct pair *pr, struct nic *a,
 		}
 		int want = team_choose_active(a, s, pn, cur);
 
+		if (settling && pn && want == pn->ifindex && cur != pn->ifindex) {
+			/* not yet: the port the team would use without it */
+			want = team_choose_active(a, s, NULL, cur);
+			if (want <= 0 || want == cur) {
+				plan_set(pl, PLAN_WAIT, FO_PAIR_BUILDING,
+					 "%s: enslaved, settling before it is preferred", nic_name(pn));
+				if (settled < pl->deadline)
+					pl->deadline = settled;
+				return true;
+			}
+		}
 		if (want > 0 && want != cur) {
 			plan_step(pl, 0, FO_ACT_SET_ACTIVE, a->ifindex);
 			pl->a.arg_ifindex = want;
@@ -1215,6 +1284,14 @@ static bool plan_upkeep(const struct pairing *p, struct pair *pr, struct nic *a,
 	}
 	if (pn && pn->link.master_ifindex == a->ifindex &&
 	    (pr->reassert_primary || a->link.bond_primary_ifindex != pn->ifindex)) {
+		if (settling) {
+			/* building, not settling: the running phase must not read it as "gone away" */
+			plan_set(pl, PLAN_WAIT, FO_PAIR_BUILDING,
+				 "%s: enslaved, settling before it is preferred", nic_name(pn));
+			if (settled < pl->deadline)
+				pl->deadline = settled;
+			return true;
+		}
 		/* bonding stores primary as a name: re-assert it after every enslave and rename */
 		plan_step(pl, 0, FO_ACT_SET_PRIMARY, a->ifindex);
 		pl->a.arg_ifindex = pn->ifindex;
@@ -1286,7 +1363,7 @@ static void plan_pair(struct pairing *p, struct pair *pr, const struct gather *g
 			plan_set(pl, PLAN_WAIT, FO_PAIR_INCOMPLETE, "%s: standby missing",
 				 nic_name(a));
 		/* an aggregate that lost its standby keeps its primary right */
-		if (a && upkeep_ok && plan_upkeep(p, pr, a, NULL, pn, pl))
+		if (a && upkeep_ok && plan_upkeep(p, pr, a, NULL, pn, now, pl))
 			return;
 		if (!a || sby_conflict)
 			return;
@@ -1354,6 +1431,8 @@ static void plan_pair(struct pairing *p, struct pair *pr, const struct gather *g
 			plan_undo(pl, FO_ACT_DELETE, 0);
 			return;
 		}
+		if (plan_addr_gen(a, s, 1, pl))
+			return;
 		plan_step(pl, 1, FO_ACT_ENSLAVE, s->ifindex);
 		pl->a.master_ifindex = a->ifindex;
 		plan_undo(pl, FO_ACT_RELEASE, s->ifindex);
@@ -1385,18 +1464,12 @@ static void plan_pair(struct pairing *p, struct pair *pr, const struct gather *g
 			plan_set(pl, PLAN_WAIT, FO_PAIR_INCOMPLETE, "%s: enslaved to ifindex %d",
 				 nic_name(pn), pn->link.master_ifindex);
 		} else {
-			uint64_t from = pn->ready_at, at;
-
-			if (pr->conflict_cleared_at != 0 && pr->conflict_cleared_at > from)
-				from = pr->conflict_cleared_at;
-			at = from + cfg->settle_usec;
-			if (now < at) {
-				plan_set(pl, PLAN_WAIT, FO_PAIR_SETTLING,
-					 "%s: new primary settling", nic_name(pn));
-				if (at < pl->deadline)
-					pl->deadline = at;
-			} else if (pn->link.min_mtu && a->link.mtu &&
-				   a->link.mtu < pn->link.min_mtu) {
+			/*
+			 * No settle before enslaving: frames an SR-IOV eswitch
+			 * already steers to the VF are delivered only once it is
+			 * open.  It is preferred after settle (plan_upkeep()).
+			 */
+			if (pn->link.min_mtu && a->link.mtu && a->link.mtu < pn->link.min_mtu) {
 				plan_set(pl, PLAN_BLOCKED, FO_PAIR_REFUSED,
 					 "%s: aggregate MTU %u below the VF's minimum %u",
 					 nic_name(pn), a->link.mtu, pn->link.min_mtu);
@@ -1428,7 +1501,7 @@ static void plan_pair(struct pairing *p, struct pair *pr, const struct gather *g
 				memcpy(pl->a.mac, a->link.mac, FO_MAC_LEN);
 				plan_undo(pl, FO_ACT_SET_MAC, pn->ifindex);
 				memcpy(pl->undo.mac, pn->link.mac, FO_MAC_LEN);
-			} else {
+			} else if (!plan_addr_gen(a, pn, 2, pl)) {
 				plan_step(pl, 2, FO_ACT_ENSLAVE, pn->ifindex);
 				pl->a.master_ifindex = a->ifindex;
 				plan_undo(pl, FO_ACT_RELEASE, pn->ifindex);
@@ -1441,7 +1514,7 @@ static void plan_pair(struct pairing *p, struct pair *pr, const struct gather *g
 		if (upkeep_ok) {
 			struct plan up = *pl;
 
-			if (plan_upkeep(p, pr, a, s, NULL, &up))
+			if (plan_upkeep(p, pr, a, s, NULL, now, &up))
 				*pl = up;
 		}
 		return;
@@ -1454,7 +1527,7 @@ static void plan_pair(struct pairing *p, struct pair *pr, const struct gather *g
 				 : "waiting before retrying");
 		return;
 	}
-	if (plan_upkeep(p, pr, a, s, pn, pl))
+	if (plan_upkeep(p, pr, a, s, pn, now, pl))
 		return;
 	if (sby_conflict || pri_conflict)
 		plan_set(pl, PLAN_IDLE, FO_PAIR_CONFLICT,
@@ -1557,6 +1630,13 @@ static bool undo_next(struct pairing *p, struct pair *pr, struct fo_action *ret_
 			    n->link.master_ifindex != 0)
 				continue;
 			memcpy(ret_a->mac, u.mac, FO_MAC_LEN);
+			break;
+		case FO_ACT_SET_ADDR_GEN_MODE:
+			/* only on a free member: the team it is still in would not want a link-local */
+			if (!n->link.has_addr_gen_mode || n->link.addr_gen_mode == u.addr_gen_mode ||
+			    n->link.master_ifindex != 0)
+				continue;
+			ret_a->addr_gen_mode = u.addr_gen_mode;
 			break;
 		case FO_ACT_CREATE:
 		case FO_ACT_SET_DOWN:
@@ -2163,6 +2243,8 @@ static int on_link(struct pairing *p, const struct fo_link_info *l, uint64_t now
 	ident = !n->have_link || !streq(n->raw.kind, l->kind) || !streq(n->raw.alias, l->alias);
 	n->raw = *l;
 	n->n_obs++;
+	if (!n->have_link)
+		n->link_at = now;
 	n->have_link = true;
 	n->synthetic = false;
 	if (p->nl_syncing)
@@ -2394,6 +2476,7 @@ static int apply_overlay(struct pairing *p, const struct fo_action *a, int new_i
 	case FO_ACT_RELEASE:
 	case FO_ACT_SET_PRIMARY:
 	case FO_ACT_SET_ACTIVE:
+	case FO_ACT_SET_ADDR_GEN_MODE:
 		break;
 	}
 	if (!n)
@@ -2444,6 +2527,10 @@ static int apply_overlay(struct pairing *p, const struct fo_action *a, int new_i
 		want.active_ifindex = a->arg_ifindex;
 		exp_set(p, n, EXP_ACTIVE, &want);
 		break;
+	case FO_ACT_SET_ADDR_GEN_MODE:
+		want.addr_gen_mode = a->addr_gen_mode;
+		exp_set(p, n, EXP_ADDR_GEN, &want);
+		break;
 	case FO_ACT_CREATE:
 	case FO_ACT_DELETE:
 	case FO_ACT_SET_MTU:
@@ -2479,6 +2566,13 @@ static bool effect_seen(const struct pairing *p, const struct pair *pr)
 		return false;
 	case FO_ACT_DELETE:
 		return !n;
+	case FO_ACT_SET_ADDR_GEN_MODE:
+		/*
+		 * The kernel announces it only for a device that is up
+		 * (netdev_state_change()), and we set it on a down one: the
+		 * result is all there is; on_result() applied it already.
+		 */
+		return true;
 	case FO_ACT_EVENT:
 	case FO_ACT_SET_MTU:
 	case FO_ACT_MAX:
@@ -2496,6 +2590,19 @@ static bool effect_seen(const struct pairing *p, const struct pair *pr)
 	}
 	if (!n)
 		return true; /* vanished: nothing left to wait for */
+	if (a->type == FO_ACT_SET_PRIMARY || a->type == FO_ACT_SET_ACTIVE) {
+		const struct nic *m = link_find(p, a->arg_ifindex);
+
+		/*
+		 * The member it names has left the aggregate or is gone (a VF
+		 * unplugged while the request was on its way: bonding accepts
+		 * the name, then reports no primary): the effect can never show.
+		 * Waiting for it held up the next VF's enslavement by up to
+		 * CONFIRM_WAIT_MAX_USEC (issue 11).
+		 */
+		if (a->arg_ifindex > 0 && (!m || m->link.master_ifindex != n->ifindex))
+			return true;
+	}
 	if (n->n_obs == pr->confirm_obs)
 		return false; /* nothing heard since the result: what we hold may be stale */
 	switch (a->type) {
@@ -2516,6 +2623,7 @@ static bool effect_seen(const struct pairing *p, const struct pair *pr)
 		return n->raw.bond_primary_ifindex == a->arg_ifindex;
 	case FO_ACT_SET_ACTIVE:
 		return n->raw.active_ifindex == a->arg_ifindex;
+	case FO_ACT_SET_ADDR_GEN_MODE:
 	case FO_ACT_CREATE:
 	case FO_ACT_DELETE:
 	case FO_ACT_EVENT:
@@ -2619,6 +2727,7 @@ static int on_result(struct pairing *p, const struct fo_obs *o, uint64_t now,
 			if (pr->team_active_set == rq.a.ifindex)
 				pr->team_active_set = 0;
 			break;
+		case FO_ACT_SET_ADDR_GEN_MODE: /* a member not in the team yet */
 		case FO_ACT_EVENT:
 		case FO_ACT_MAX:
 		case FO_ACT_INVALID:
@@ -2639,6 +2748,13 @@ static int on_result(struct pairing *p, const struct fo_obs *o, uint64_t now,
 			if (u.type == FO_ACT_DELETE)
 				u.ifindex = o->result.new_ifindex;
 			undo_push(pr, &u);
+		}
+		if (rq.a.type == FO_ACT_SET_ADDR_GEN_MODE) {
+			/* no event will show it (see effect_seen()): believe it until one says otherwise */
+			int r = apply_overlay(p, &rq.a, 0, now);
+
+			if (r < 0)
+				return r;
 		}
 		if (rq.a.type == FO_ACT_SET_UP && !rq.is_undo && n && n->role == FO_ROLE_AGGREGATE)
 			pr->want_agg_up = false;

@@ -591,13 +591,117 @@ START_TEST(test_settle_delay)
 	while (fk_deliver_nl(&fk) || fk_deliver_udev(&fk))
 		;
 	ck_assert_uint_eq(fk.deadline, t0 + 2 * SEC);
+	/* enslaved at once (open, receiving), preferred only after settle (issue 11) */
+	ck_assert_int_eq(fk_dev(&fk, vf)->master, fk_by_name(&fk, "ens4")->ifindex);
+	ck_assert_str_eq(fk_by_name(&fk, "ens4")->primary_name, "");
 	fk_advance(&fk, 2 * SEC - 1);
-	ck_assert_int_eq(fk_dev(&fk, vf)->master, 0);
-	ck_assert_int_eq(state_of(&fk, vf), FO_PAIR_SETTLING);
+	ck_assert_str_eq(fk_by_name(&fk, "ens4")->primary_name, "");
+	ck_assert_int_eq(state_of(&fk, vf), FO_PAIR_BUILDING);
 	fk_advance(&fk, 1);
 	run(&fk);
-	ck_assert_int_ne(fk_dev(&fk, vf)->master, 0);
+	ck_assert_str_eq(fk_by_name(&fk, "ens4")->primary_name, "ens5");
 	fk_done(&fk);
+}
+END_TEST
+
+/*
+ * Issue 11: a VF unplugged while a SET_PRIMARY naming it was on its way.
+ * Bonding takes the name, the slave goes, and the aggregate never reports
+ * that primary: the engine waited for the effect up to 10 s while the
+ * aggregate kept changing, and the next VF's enslavement waited with it
+ * (the guest tier measured 7.7 s between udev's rename and the enslave).
+ */
+struct unplug_race {
+	bool armed, fired;
+	uint8_t mac[FO_MAC_LEN];
+	int old_vf, new_vf;
+};
+
+static int unplug_race_fault(struct fk *fk, const struct fo_action *a, uint64_t n, void *userdata)
+{
+	struct unplug_race *u = userdata;
+
+	(void) n;
+	if (!u->armed || u->fired || a->type != FO_ACT_SET_PRIMARY || a->arg_ifindex != u->old_vf)
+		return 0;
+	u->fired = true;
+	fk_remove(fk, u->old_vf);
+	u->new_vf = fk_add_vf(fk, "ens9", u->mac, 0, true);
+	return 0; /* the request still goes through, as bonding's changelink does */
+}
+
+START_TEST(test_unplug_during_set_primary)
+{
+	struct fk fk;
+	struct fo_pair_view v;
+	struct unplug_race u = {};
+	int s;
+
+	fk_init(&fk, &(struct fo_config) { 0 });
+	fk.cfg = cfg_default();
+	fk_mac(u.mac, 1);
+	s = fk_add_standby(&fk, "ens4", u.mac, 0, true);
+	u.old_vf = fk_add_vf(&fk, "ens5", u.mac, 0, true);
+	fk_start(&fk);
+	run(&fk);
+	ck_assert_str_eq(fk_by_name(&fk, "ens4")->primary_name, "ens5");
+	/* the unplug starts: bonding forgets the primary slave before the VF is gone */
+	fk.fault = unplug_race_fault;
+	fk.fault_userdata = &u;
+	u.armed = true;
+	fk_by_name(&fk, "ens4")->primary_name[0] = '\0';
+	fk_touch(&fk, fk_by_name(&fk, "ens4")->ifindex);
+	run(&fk);
+	ck_assert(u.fired);
+	ck_assert_int_eq(fk_dev(&fk, u.new_vf)->master, fk_by_name(&fk, "ens4")->ifindex);
+	ck_assert_str_eq(fk_by_name(&fk, "ens4")->primary_name, "ens9");
+	/* the new VF waited for its settle time only, not for the lost request's effect */
+	ck_assert_int_eq(fk_pair_of(&fk, s, &v), 0);
+	ck_assert_uint_le(v.last_ready_to_enslaved_usec, fk.cfg.settle_usec + SEC / 10);
+	fk_done(&fk);
+}
+END_TEST
+
+START_TEST(test_settle_from_kernel_add)
+{
+	/* issue 11: udev's time counts towards settle (it is the VF's age, not udev's) */
+	static const uint64_t udev_after[] = { SEC / 5, SEC };
+
+	for (size_t i = 0; i < ELEMENTSOF(udev_after); i++) {
+		struct fk fk;
+		uint8_t mac[FO_MAC_LEN];
+		uint64_t t0, want;
+		int vf;
+
+		fk_init(&fk, &(struct fo_config) { 0 });
+		fk.cfg = cfg_default();
+		fk.cfg.settle_usec = SEC / 2;
+		fk_mac(mac, 1);
+		(void) fk_add_standby(&fk, "ens4", mac, 0, false);
+		fk_start(&fk);
+		run(&fk);
+		t0 = fk.now;
+		vf = fk_add_vf(&fk, "eth0", mac, 0, false);
+		while (fk_deliver_nl(&fk) || fk_deliver_udev(&fk))
+			;
+		fk_advance(&fk, udev_after[i]);
+		fk_udev_init(&fk, vf, "ens8");
+		while (fk_deliver_nl(&fk) || fk_deliver_udev(&fk))
+			;
+		want = t0 + (udev_after[i] > SEC / 2 ? udev_after[i] : SEC / 2);
+		/* enslaved as soon as udev is done with it */
+		ck_assert_int_eq(fk_dev(&fk, vf)->master, fk_by_name(&fk, "ens4")->ifindex);
+		if (fk.now < want) {
+			ck_assert_uint_eq(fk.deadline, want);
+			ck_assert_str_eq(fk_by_name(&fk, "ens4")->primary_name, "");
+			fk_advance(&fk, want - fk.now);
+			run(&fk);
+		}
+		/* preferred once settled: udev took longer than settle, no timer involved */
+		ck_assert_uint_eq(fk.now, want);
+		ck_assert_str_eq(fk_by_name(&fk, "ens4")->primary_name, "ens8");
+		fk_done(&fk);
+	}
 }
 END_TEST
 
@@ -805,10 +909,11 @@ START_TEST(test_two_vfs_conflict)
 	while (fk_deliver_nl(&fk) || fk_deliver_udev(&fk))
 		;
 	ck_assert_uint_eq(fk.events[FO_EV_CONFLICT_CLEARED], 1);
-	/* re-pair only after the settle time counted from the clearing */
-	ck_assert_int_eq(fk_dev(&fk, v2)->master, 0);
-	run(&fk);
+	/* enslaved at once, preferred only after the settle time counted from the clearing */
 	ck_assert_int_eq(fk_dev(&fk, v2)->master, fk_dev(&fk, s)->master);
+	ck_assert_str_eq(fk_dev(&fk, fk_dev(&fk, s)->master)->primary_name, "");
+	run(&fk);
+	ck_assert_str_eq(fk_dev(&fk, fk_dev(&fk, s)->master)->primary_name, "ens6");
 	fk_done(&fk);
 }
 END_TEST
@@ -1396,6 +1501,161 @@ START_TEST(test_team_follows_carrier)
 }
 END_TEST
 
+/* Count the engine's requests of one type (the fault hook sees every request). */
+struct count_req {
+	enum fo_action_type type;
+	unsigned n;
+	uint8_t last_mode;
+	enum fo_action_type fail_type;  /* fail this type ... */
+	int fail_error;                 /* ... with this, when not 0 */
+};
+
+static int count_fault(struct fk *fk, const struct fo_action *a, uint64_t n, void *ud)
+{
+	struct count_req *c = ud;
+
+	if (a->type == c->type) {
+		c->n++;
+		c->last_mode = a->addr_gen_mode;
+	}
+	if (c->fail_error && a->type == c->fail_type)
+		return c->fail_error;
+	return 0;
+}
+
+/* Team ports get no link-local address: the mode is set to none before they join. */
+START_TEST(test_team_members_no_ipv6)
+{
+	struct fk fk;
+	struct count_req c = { .type = FO_ACT_SET_ADDR_GEN_MODE };
+	uint64_t before;
+	int s, vf, vf2;
+	uint8_t mac[FO_MAC_LEN];
+
+	fk_init(&fk, &(struct fo_config) { 0 });
+	fk.cfg = cfg_default();
+	fk.cfg.backend = FO_BACKEND_TEAM;
+	world_basic(&fk, &s, &vf);
+	fk.fault = count_fault;
+	fk.fault_userdata = &c;
+	fk.verbose = getenv("FK_VERBOSE") != NULL;
+	fk_start(&fk);
+	run(&fk);
+	ck_assert_str_eq(fk_by_name(&fk, "ens4")->kind, "team");
+	ck_assert_uint_eq(c.n, 2); /* standby, VF */
+	ck_assert_uint_eq(c.last_mode, FO_ADDR_GEN_MODE_NONE);
+	ck_assert_uint_eq(fk_dev(&fk, s)->addr_gen_mode, FO_ADDR_GEN_MODE_NONE);
+	ck_assert_uint_eq(fk_dev(&fk, vf)->addr_gen_mode, FO_ADDR_GEN_MODE_NONE);
+	ck_assert(fk_dev(&fk, s)->up && !fk_dev(&fk, s)->ll);
+	ck_assert(fk_dev(&fk, vf)->up && !fk_dev(&fk, vf)->ll);
+	/* rename, create, mode+enslave standby, activeport, mode+enslave VF, activeport */
+	ck_assert_uint_eq(fk.requests, 8);
+
+	/* a replugged VF gets the same treatment */
+	fk_remove(&fk, vf);
+	run(&fk);
+	fk_mac(mac, 1);
+	vf2 = fk_add_vf(&fk, "ens6", mac, 0, true);
+	run(&fk);
+	ck_assert_int_eq(fk_dev(&fk, vf2)->master, fk_by_name(&fk, "ens4")->ifindex);
+	ck_assert_uint_eq(fk_dev(&fk, vf2)->addr_gen_mode, FO_ADDR_GEN_MODE_NONE);
+	ck_assert(!fk_dev(&fk, vf2)->ll);
+	ck_assert_uint_eq(c.n, 3);
+
+	/* a restart adopts the team: the modes are right, nothing is written */
+	fk_stop(&fk);
+	fk_start(&fk);
+	before = c.n;
+	run(&fk);
+	ck_assert_uint_eq(fk.requests_since_start, 0);
+	ck_assert_uint_eq(c.n, before);
+	fk_done(&fk);
+}
+END_TEST
+
+/* Bonding's slaves are IFF_SLAVE (no addrconf): their mode is left alone. */
+START_TEST(test_bond_members_mode_untouched)
+{
+	struct fk fk;
+	struct count_req c = { .type = FO_ACT_SET_ADDR_GEN_MODE };
+	int s, vf;
+
+	fk_init(&fk, &(struct fo_config) { 0 });
+	fk.cfg = cfg_default();
+	world_basic(&fk, &s, &vf);
+	fk.fault = count_fault;
+	fk.fault_userdata = &c;
+	fk_start(&fk);
+	run(&fk);
+	ck_assert_str_eq(fk_by_name(&fk, "ens4")->kind, "bond");
+	ck_assert_uint_eq(c.n, 0);
+	ck_assert_uint_eq(fk_dev(&fk, s)->addr_gen_mode, FO_ADDR_GEN_MODE_EUI64);
+	ck_assert(fk_dev(&fk, s)->up && !fk_dev(&fk, s)->ll);
+	ck_assert(fk_dev(&fk, vf)->up && !fk_dev(&fk, vf)->ll);
+	fk_done(&fk);
+}
+END_TEST
+
+/* A member whose mode is unknown (no IPv6) or already none costs no request. */
+START_TEST(test_team_mode_unknown_or_none)
+{
+	struct fk fk;
+	struct count_req c = { .type = FO_ACT_SET_ADDR_GEN_MODE };
+	int s, vf;
+
+	fk_init(&fk, &(struct fo_config) { 0 });
+	fk.cfg = cfg_default();
+	fk.cfg.backend = FO_BACKEND_TEAM;
+	world_basic(&fk, &s, &vf);
+	fk_dev(&fk, s)->ipv6 = false;
+	fk_dev(&fk, vf)->addr_gen_mode = FO_ADDR_GEN_MODE_NONE;
+	fk.fault = count_fault;
+	fk.fault_userdata = &c;
+	fk_start(&fk);
+	run(&fk);
+	ck_assert_int_eq(fk_dev(&fk, vf)->master, fk_by_name(&fk, "ens4")->ifindex);
+	ck_assert_uint_eq(c.n, 0);
+	ck_assert(!fk_dev(&fk, vf)->ll);
+	fk_done(&fk);
+}
+END_TEST
+
+/* A failed build gives the member back with the mode it was found with. */
+START_TEST(test_team_rollback_restores_mode)
+{
+	static const uint8_t modes[] = { FO_ADDR_GEN_MODE_EUI64, 2 /* stable privacy */ };
+
+	for (size_t i = 0; i < ELEMENTSOF(modes); i++) {
+		struct fk fk;
+		struct count_req c = { .type = FO_ACT_SET_ADDR_GEN_MODE,
+				       .fail_type = FO_ACT_ENSLAVE,
+				       .fail_error = -EPERM };
+		uint8_t mac[FO_MAC_LEN];
+		int s;
+
+		fk_init(&fk, &(struct fo_config) { 0 });
+		fk.cfg = cfg_default();
+		fk.cfg.backend = FO_BACKEND_TEAM;
+		fk_mac(mac, 1);
+		s = fk_add_standby(&fk, "ens4", mac, 0, true);
+		fk_dev(&fk, s)->addr_gen_mode = modes[i];
+		fk.fault = count_fault;
+		fk.fault_userdata = &c;
+		fk_start(&fk);
+		run(&fk);
+		/* set to none, then back after the refused enslave */
+		ck_assert_uint_eq(c.n, 2);
+		ck_assert_uint_eq(c.last_mode, modes[i]);
+		ck_assert_ptr_nonnull(fk_by_name(&fk, "ens4"));
+		ck_assert_str_eq(fk_by_name(&fk, "ens4")->kind, "");
+		ck_assert_uint_eq(fk_dev(&fk, s)->addr_gen_mode, modes[i]);
+		/* and up again, with its link-local address */
+		ck_assert(fk_dev(&fk, s)->up && fk_dev(&fk, s)->ll);
+		fk_done(&fk);
+	}
+}
+END_TEST
+
 /* ------------------------------------------------------------ config reload */
 
 START_TEST(test_reload_keeps_pairs)
@@ -1684,6 +1944,8 @@ static Suite *pairing_suite(int argc, char **argv)
 		{ "restart_while_vf_absent", test_restart_while_vf_absent },
 		{ "unplug_replug", test_unplug_replug },
 		{ "settle_delay", test_settle_delay },
+		{ "unplug_during_set_primary", test_unplug_during_set_primary },
+		{ "settle_from_kernel_add", test_settle_from_kernel_add },
 		{ "live_rename_primary_before_udev", test_live_rename_primary_before_udev },
 		{ "no_live_rename_waits_for_udev", test_no_live_rename_waits_for_udev },
 		{ "stale_name_after_rename", test_stale_name_after_rename },
@@ -1711,6 +1973,10 @@ static Suite *pairing_suite(int argc, char **argv)
 		{ "fight_aggregate_deleted", test_fight_aggregate_deleted },
 		{ "unplug_is_not_a_fight", test_unplug_is_not_a_fight },
 		{ "team_follows_carrier", test_team_follows_carrier },
+		{ "team_members_no_ipv6", test_team_members_no_ipv6 },
+		{ "bond_members_mode_untouched", test_bond_members_mode_untouched },
+		{ "team_mode_unknown_or_none", test_team_mode_unknown_or_none },
+		{ "team_rollback_restores_mode", test_team_rollback_restores_mode },
 		{ "reload_keeps_pairs", test_reload_keeps_pairs },
 		{ "rescan_waits_for_dumps", test_rescan_waits_for_dumps },
 		{ "views", test_views },
