@@ -476,7 +476,7 @@ def scenario_rel_fault(run, g, res, h):
                    "-u failoverd.service; echo '---- ip monitor link'; cat %s; "
                    ": >%s" % (mark, LINKMON, LINKMON))
         with open(os.path.join(g.rig.workdir, "rel-fault-%s.log"
-                               % re.sub(r"[^a-z0-9_]+", "-", fault)), "w") as f:
+                               % re.sub(r"[^A-Za-z0-9_]+", "-", fault)), "w") as f:
             f.write(log + "\n")
         if err is None and "fault injection: " not in log:
             err = "the fault never fired"
