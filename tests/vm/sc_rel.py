@@ -207,7 +207,7 @@ def scenario_rel_cycles(run, g, res, h):
     ipv6 = g.sh("cat /proc/sys/net/ipv6/conf/all/disable_ipv6 2>/dev/null || echo 1") == "0"
     if ipv6:
         start_addrmon(h, g)
-    logdir = g.rig.workdir
+    logdir = g.vm.dir   # saved as test-logs/vm/GUEST/rel/rel-*.log
     caps = {tap: Capture(g.rig, tap, os.path.join(logdir, "rel-%s.tcpdump.log" % tap))
             for tap in (g.sb_tap, g.vf_tap)}
     time.sleep(1)   # tcpdump attached
@@ -475,7 +475,7 @@ def scenario_rel_fault(run, g, res, h):
         log = g.sh("journalctl --since @%s -o short-monotonic --no-pager "
                    "-u failoverd.service; echo '---- ip monitor link'; cat %s; "
                    ": >%s" % (mark, LINKMON, LINKMON))
-        with open(os.path.join(g.rig.workdir, "rel-fault-%s.log"
+        with open(os.path.join(g.vm.dir, "rel-fault-%s.log"
                                % re.sub(r"[^A-Za-z0-9_]+", "-", fault)), "w") as f:
             f.write(log + "\n")
         if err is None and "fault injection: " not in log:
