@@ -47,8 +47,15 @@ struct addr_vec {
 
 #ifdef FAILOVERD_FAULT_INJECTION
 #define FAULTS_MAX 16
+/*
+ * A request inside an action that can be faulted on its own: the marker a
+ * create sets after the kernel made the aggregate.  A crash between the two
+ * leaves an aggregate nobody has marked, the case restart must survive.
+ */
+#define FAULT_SET_ALIAS FO_ACT_MAX
+#define FAULT_SET_ALIAS_NAME "set_alias"
 struct fault {
-	enum fo_action_type type;
+	enum fo_action_type type;   /* or FAULT_SET_ALIAS */
 	unsigned nth;       /* 0 = every request of this kind */
 	bool kill;
 	bool noack;         /* send without NLM_F_ACK: the answer never comes (ACK lost) */
@@ -98,7 +105,7 @@ struct nl_link {
 #ifdef FAILOVERD_FAULT_INJECTION
 	struct fault faults[FAULTS_MAX];
 	size_t n_faults;
-	unsigned executed[FO_ACT_MAX];
+	unsigned executed[FO_ACT_MAX + 1];   /* + FAULT_SET_ALIAS */
 #endif
 };
 
@@ -327,7 +334,9 @@ static int fault_parse_one(const char *s, struct fault *ret)
 		return -EINVAL;
 	memcpy(name, s, n);
 	name[n] = '\0';
-	if (nlbuild_action_from_name(name, &f.type) < 0 || f.type == FO_ACT_EVENT)
+	if (streq(name, FAULT_SET_ALIAS_NAME))
+		f.type = FAULT_SET_ALIAS;
+	else if (nlbuild_action_from_name(name, &f.type) < 0 || f.type == FO_ACT_EVENT)
 		return -EINVAL;
 	if (hash) {
 		char *end;
@@ -365,7 +374,7 @@ static int fault_parse_one(const char *s, struct fault *ret)
 	return 0;
 }
 
-/* FAILOVERD_FAULT=<action>[#N]:<fail=-ERRNO|kill|noack>[,...] */
+/* FAILOVERD_FAULT=<action|set_alias>[#N]:<fail=-ERRNO|kill|noack>[,...] */
 static int fault_setup(struct nl_link *l)
 {
 	const char *e = getenv("FAILOVERD_FAULT");
@@ -395,6 +404,7 @@ static int fault_setup(struct nl_link *l)
 static int fault_check(struct nl_link *l, enum fo_action_type t, const char *ifname)
 {
 	unsigned count = ++l->executed[t];
+	const char *what = t == FAULT_SET_ALIAS ? FAULT_SET_ALIAS_NAME : nlbuild_action_name(t);
 
 	for (size_t i = 0; i < l->n_faults; i++) {
 		const struct fault *f = &l->faults[i];
@@ -403,16 +413,16 @@ static int fault_check(struct nl_link *l, enum fo_action_type t, const char *ifn
 			continue;
 		if (f->kill) {
 			log_warning("%s: fault injection: killing the process before %s #%u",
-				    ifname, nlbuild_action_name(t), count);
+				    ifname, what, count);
 			(void) raise(SIGKILL);
 		}
 		if (f->noack) {
 			log_warning("%s: fault injection: %s #%u sent without asking for an ACK",
-				    ifname, nlbuild_action_name(t), count);
+				    ifname, what, count);
 			return 1;
 		}
 		log_warning("%s: fault injection: failing %s #%u with %d", ifname,
-			    nlbuild_action_name(t), count, f->error);
+			    what, count, f->error);
 		return f->error;
 	}
 	return 0;
@@ -1183,14 +1193,23 @@ static int send_link_request(struct nl_link *l, const struct fo_action *a,
 static int set_marker(struct nl_link *l, int ifindex, const char *alias, const char *ifname)
 {
 	uint8_t req[NLBUILD_REQ_MAX];
+	bool noack = false;
 	size_t len;
 	int r;
 
 	if (!alias[0])
 		return 0;
+#ifdef FAILOVERD_FAULT_INJECTION
+	r = fault_check(l, FAULT_SET_ALIAS, ifname);
+	if (r < 0)
+		return r;
+	noack = r > 0;
+#endif
 	r = nlbuild_set_alias(0, ifindex, alias, req, sizeof(req), &len);
 	if (r < 0)
 		return log_err_errno(r, "%s: cannot build the alias request: %m", ifname);
+	if (noack)
+		((struct nlmsghdr *) (void *) req)->nlmsg_flags &= (uint16_t) ~NLM_F_ACK;
 	return transact(l, l->req, req, len, true, ifname, "set alias", NULL, NULL);
 }
 

@@ -23,6 +23,7 @@ import time
 sys.dont_write_bytecode = True  # nothing written into the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from rig import HERE, Nic, Rig, RigError, Vm, fmt, now  # noqa: E402
+import sc_rel  # noqa: E402
 import sc_replug  # noqa: E402
 import sc_team  # noqa: E402
 
@@ -39,12 +40,20 @@ GROUPS = [
     ("bond", ["boot", "restart", "hotplug", "replug", "hotplug-learn", "migration"]),
     ("team", sc_team.SCENARIOS),
     ("kernel", ["kernel-owned"]),
+    ("rel", ["rel-cycles", "rel-flap", "rel-fault"]),
 ]
 SCENARIOS = [s for _, ss in GROUPS for s in ss]
 NEEDS_FAILOVERD = set(SCENARIOS) - {"rig-selftest"}
 # Scenarios the default run reports as SKIP with the reason, until fixed;
 # naming one on the command line still runs it.
 KNOWN_FAILING = {
+    "rel-fault": "product: after the pair is taken apart, the restarted daemon's create of "
+                 "enp1s0 is answered EEXIST although ip monitor shows its own bond appear "
+                 "(unmarked, down); the engine retries and never converges (docs/testing.md, "
+                 "Guest reliability scenarios; tests/vm/run rel-fault)",
+    "rel-flap": "rig: QMP set_link on the VF's device id left the guest's carrier_changes at +0 "
+                "in the one run (bookworm, TCG, load 6-8), so the flapping never reached the "
+                "guest; not understood yet (netdev id instead?); tests/vm/run rel-flap",
     "hotplug-learn": "learning bridge: after the VF's unplug no reply comes through the "
                      "standby's tap within 30 s (the bond's peer notification is not seen on "
                      "the host; not understood yet; tests/vm/run hotplug-learn)",
@@ -602,6 +611,9 @@ SCENARIO_FN = {
     "hotplug-learn": scenario_hotplug_learn, "migration": scenario_migration,
     "kernel-owned": scenario_kernel_owned,
     "replug": lambda run, g, res: sc_replug.scenario_replug(run, g, res, sys.modules[__name__]),
+    "rel-cycles": lambda run, g, res: sc_rel.scenario_rel_cycles(run, g, res, sys.modules[__name__]),
+    "rel-flap": lambda run, g, res: sc_rel.scenario_rel_flap(run, g, res, sys.modules[__name__]),
+    "rel-fault": lambda run, g, res: sc_rel.scenario_rel_fault(run, g, res, sys.modules[__name__]),
 }
 # Scenario modules get this module (its Fail, helpers, constants) as `lib`.
 for _name, _fn in sc_team.SCENARIO_FN.items():
