@@ -23,6 +23,7 @@ import time
 sys.dont_write_bytecode = True  # nothing written into the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from rig import HERE, Nic, Rig, RigError, Vm, fmt, now  # noqa: E402
+import sc_pkg  # noqa: E402
 
 TOP = os.path.dirname(os.path.dirname(HERE))
 MAC1 = "52:54:00:12:34:56"   # the pair the image's network config is for
@@ -37,6 +38,7 @@ GROUPS = [
     ("bond", ["boot", "restart", "hotplug", "hotplug-learn", "migration"]),
     ("team", ["team"]),
     ("kernel", ["kernel-owned"]),
+    ("pkg", sc_pkg.SCENARIOS),
 ]
 SCENARIOS = [s for _, ss in GROUPS for s in ss]
 NEEDS_FAILOVERD = set(SCENARIOS) - {"rig-selftest"}
@@ -687,6 +689,8 @@ class Run:
                     ok &= group_demo(self, g, want)
                 elif gname == "selftest":
                     ok &= group_selftest(self, g, want)
+                elif gname == "pkg":
+                    ok &= sc_pkg.group_pkg(self, g, want, sys.modules[__name__])
                 else:
                     ok &= group_failoverd(self, g, want)
             finally:
