@@ -304,7 +304,7 @@ def group_pkg(run, g, want, h):
         h.info("pkg: boot 1 (cloud-init) %.1f s to %s, boot 2 systemd %s at %.1f s"
                % (t_down - t1, reason, out.strip(), t_run - g.t_boot))
         g.ping = g.rig.ping(M.GUEST_ADDR)
-    except (M.Fail, RigError) as e:
+    except (M.Fail, RigError, OSError) as e:
         for s in want:
             M.say(M.Result(run.guest, s).line(False, "boot failed: %s" % e))
         g.dump()
