@@ -257,6 +257,29 @@ def make_seed(rig, deb, h):
     return img
 
 
+def dump_more(g, h):
+    """What the generic dump leaves out and a cloud image's boot needs:
+    altnames, udev's view, the files that rename or configure NICs."""
+    if g.vm is None or not g.vm.alive():
+        return
+    for title, cmd in (("ip -d link (altnames)", "ip -d link show | grep -v '^ *link/\\|numtxq'"),
+                       ("udev and network files", "ls -l /etc/udev/rules.d /run/udev/rules.d "
+                        "/etc/systemd/network /run/systemd/network 2>&1"),
+                       ("cloud-init and failoverd journal", "journalctl -b --no-pager -o "
+                        "short-monotonic -u cloud-init-local -u failoverd -u networking | "
+                        "tail -n 60"),
+                       ("udev properties", "for d in /sys/class/net/*; do echo \"== $d\"; "
+                        "udevadm info -q property $d | grep -E 'FAILOVER|NM_UNM|MANAGED|"
+                        "ID_NET_NAME|INTERFACE|ID_NET_LINK'; done")):
+        try:
+            rc, out, _ = g.vm.shell.run(cmd, timeout=30)
+        except RigError as e:
+            out = "(guest shell: %s)" % e
+        h.say("    ---- %s" % title)
+        for line in out.splitlines()[-80:]:
+            h.say("    | " + line)
+
+
 def group_pkg(run, g, want, h):
     """h: run.py's module (Result, Fail, say, info, wait_pair_up, ...)."""
     M = h
@@ -302,7 +325,9 @@ def group_pkg(run, g, want, h):
         g.t_boot = now()
         vm2.start()
         t_sh = vm2.shell.wait_ready(240)
-        rc, out, t_run = vm2.shell.run("systemctl is-system-running --wait", timeout=240)
+        # cloud-init runs its config and final stages on every boot; under
+        # TCG on a loaded machine that alone took minutes.
+        rc, out, t_run = vm2.shell.run("systemctl is-system-running --wait", timeout=600)
         g.boot_figs = {"shell": t_sh - g.t_boot, "running": t_run - g.t_boot,
                        "state": out.strip()}
         h.info("pkg: boot 1 (cloud-init) %.1f s to %s, boot 2 systemd %s at %.1f s"
@@ -312,6 +337,7 @@ def group_pkg(run, g, want, h):
         for s in want:
             M.say(M.Result(run.guest, s).line(False, "boot failed: %s" % e))
         g.dump()
+        dump_more(g, h)
         if dhcp:
             dhcp.close()
         return False
@@ -330,6 +356,7 @@ def group_pkg(run, g, want, h):
                 ok = False
                 M.say(res.line(False, str(e)))
                 g.dump()
+                dump_more(g, h)
     finally:
         dhcp.close()
     return ok
@@ -576,7 +603,7 @@ def reboot(g, ctx, name, timeout=240):
     g.t_boot = t_new
     vm.start()
     t_sh = vm.shell.wait_ready(240)
-    rc, out, t_run = vm.shell.run("systemctl is-system-running --wait", timeout=240)
+    rc, out, t_run = vm.shell.run("systemctl is-system-running --wait", timeout=600)
     g.boot_figs = {"shell": t_sh - t_new, "running": t_run - t_new, "state": out.strip()}
     return t_new
 
