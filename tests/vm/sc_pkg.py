@@ -644,7 +644,7 @@ def scenario_dhcp_networkd(run, g, res, h, ctx):
          ">/etc/systemd/network/50-fo-dhcp.network && "
          "mv /etc/network/interfaces.d/50-cloud-init /root/ifupdown-off/ && "
          "systemctl disable -q networking.service && systemctl enable -q systemd-networkd.service"
-         % M.AGG)
+         % M.AGG, timeout=180)
     t3 = reboot(g, ctx, "boot3")
     M.check_failoverd(g)
     t_up = M.wait_pair_up(g, "bond", 90)
