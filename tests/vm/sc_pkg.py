@@ -23,9 +23,6 @@ Scenarios (in this order, on boot 2):
                 past the 64-byte header of both members' config spaces; then
                 the VF is replaced by a hot-added one and the checks repeat.
   dhcp          no member ever sent a DHCP request (see scenario_dhcp()).
-  dhcp-networkd the image switched to systemd-networkd (DHCP=ipv4 on enp1s0,
-                failoverd's 01-failoverd-members.network), boot 3: the same
-                criterion, told apart by the DHCP client identifier.
 """
 import os
 import re
@@ -37,7 +34,7 @@ import time
 from rig import HERE, Nic, RigError, Vm, _child_setup, fmt, now
 
 TOP = os.path.dirname(os.path.dirname(HERE))
-SCENARIOS = ["nocloud", "udev-sandbox", "dhcp", "dhcp-networkd"]
+SCENARIOS = ["nocloud", "udev-sandbox", "dhcp"]
 LEASE = "2m"          # dnsmasq's minimum: the guest renews within the run
 
 
@@ -317,7 +314,6 @@ def group_pkg(run, g, want, h):
             raise M.Fail("boot 1: QEMU did not exit after the guest's %s" % reason)
         ctx["boot1"] = (t_sh1 - t1, t_down - t1, reason)
         ctx["t_boot2"] = now()
-        ctx["seed"], ctx["disk"] = seed, disk
         # Boot 2: eswitch model from here on (the VF owns the MAC's port).
         g.pin("tapvf0")
         vm2 = SeededVm(g.rig, "boot2", nics, taps=["tapvf1"], disk=disk, seed=seed)
@@ -343,7 +339,7 @@ def group_pkg(run, g, want, h):
         return False
     ok = True
     fns = {"nocloud": scenario_nocloud, "udev-sandbox": scenario_udev_sandbox,
-           "dhcp": scenario_dhcp, "dhcp-networkd": scenario_dhcp_networkd}
+           "dhcp": scenario_dhcp}
     try:
         for s in want:
             res = M.Result(run.guest, s)
@@ -607,79 +603,3 @@ def scenario_dhcp(run, g, res, h, ctx):
     if problems:
         raise M.Fail("; ".join(problems[:6]))
 
-
-def reboot(g, ctx, name, timeout=240):
-    """The guest reboots; -no-reboot makes that QEMU's exit, and a new QEMU
-    on the same disk and the NICs present now is the next boot.  Returns
-    the new boot's start."""
-    t0 = now()
-    g.vm.shell.run("systemctl --no-block reboot", timeout=30, check=True)
-    t_down, _ = g.vm.qmp.wait_event("SHUTDOWN", t0, timeout)
-    if t_down is None:
-        raise RigError("the guest did not reboot within %d s" % timeout)
-    g.vm.proc.wait(30)
-    nics = [n for n in g.vm.nics]
-    t_new = now()
-    vm = SeededVm(g.rig, name, nics, taps=["tapvf1"], disk=ctx["disk"], seed=ctx["seed"])
-    g.vm = vm
-    g.t_boot = t_new
-    vm.start()
-    t_sh = vm.shell.wait_ready(240)
-    rc, out, t_run = vm.shell.run("systemctl is-system-running --wait", timeout=600)
-    g.boot_figs = {"shell": t_sh - t_new, "running": t_run - t_new, "state": out.strip()}
-    return t_new
-
-
-def scenario_dhcp_networkd(run, g, res, h, ctx):
-    """As scenario_dhcp with systemd-networkd as the image's manager
-    (DHCP=ipv4 on the aggregate's name; members left to failoverd's
-    01-failoverd-members.network).  networkd logs no xid; it sends a client
-    identifier (RFC 4361: IAID + DUID, the IAID derived from the link),
-    and keeps one lease file per ifindex: only the aggregate may have one,
-    and every request on a tap must carry its client identifier."""
-    M = h
-    dhcp = ctx["dhcp"]
-    g.sh("mkdir -p /etc/systemd/network /root/ifupdown-off && "
-         "printf '[Match]\\nName=%s\\n\\n[Network]\\nDHCP=ipv4\\n' "
-         ">/etc/systemd/network/50-fo-dhcp.network && "
-         "mv /etc/network/interfaces.d/50-cloud-init /root/ifupdown-off/ && "
-         "systemctl disable -q networking.service && systemctl enable -q systemd-networkd.service"
-         % M.AGG, timeout=180)
-    t3 = reboot(g, ctx, "boot3")
-    M.check_failoverd(g)
-    t_up = M.wait_pair_up(g, "bond", 90)
-    agg_ifindex = g.sh("cat /sys/class/net/%s/ifindex" % M.AGG)
-    g.vm.shell.wait_true("[ -s /run/systemd/netif/leases/%s ]" % agg_ifindex, 30)
-    leases = g.sh("ls /run/systemd/netif/leases/ 2>/dev/null; true").split()
-    cid = g.sh("sed -n 's/^CLIENTID=//p' /run/systemd/netif/leases/%s 2>/dev/null; true"
-               % agg_ifindex).lower()
-    score = run_guest_check(g, h)   # includes networkctl: members unmanaged
-    nstate = g.sh("networkctl list --no-legend --no-pager | awk '{print $2\"=\"$NF}' | "
-                  "tr '\\n' ' '")
-    # A renewal or two (T1 = 55 s) through the VF.
-    time.sleep(max(0, 70 - (now() - t_up)))
-    reqs = [r for r in dhcp.requests() if r[0] >= t3]
-    problems = []
-    if leases != [agg_ifindex]:
-        problems.append("networkd lease files for ifindex %s, the aggregate is %s"
-                        % (",".join(leases) or "none", agg_ifindex))
-    if not cid:
-        problems.append("the aggregate's lease has no CLIENTID")
-    on_tap = {}
-    for t, tap, xid, mt, chaddr, rcid in reqs:
-        on_tap[tap] = on_tap.get(tap, 0) + 1
-        if rcid != cid:
-            problems.append("%s xid 0x%08x on %s: client id %s, the aggregate's is %s"
-                            % (DHCP_TYPE.get(mt, mt), xid, tap, rcid, cid))
-        if tap.startswith("tapsb"):
-            problems.append("%s xid 0x%08x on the standby's tap %s at +%.1f s while the VF was "
-                            "active" % (DHCP_TYPE.get(mt, mt), xid, tap, t - t3))
-    if not reqs:
-        problems.append("no DHCP request of boot 3 seen on the host")
-    res.fig("boot 3 %s, %s up %s, %d request(s) (%s), client id %s, networkctl: %s, "
-            "security %s"
-            % (fmt(g.boot_figs["running"]), M.AGG, fmt(t_up - t3), len(reqs),
-               ", ".join("%s %d" % kv for kv in sorted(on_tap.items())) or "none",
-               cid[:24] + ("..." if len(cid) > 24 else ""), nstate.strip(), score))
-    if problems:
-        raise M.Fail("; ".join(problems[:6]))
