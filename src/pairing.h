@@ -338,6 +338,14 @@ struct fo_nic_view {
 	int master_ifindex;
 	bool carrier;
 	bool initialized;
+	/*
+	 * What the daemon's own read of config space found (PCICAP_UNKNOWN
+	 * before udev's data arrived).  Shown by status so that a sandbox
+	 * which cuts config reads to 64 bytes is visible ("no-privilege")
+	 * even when the NIC pairs by MAC.
+	 */
+	enum pcicap_status group_status;
+	char group_reason[PCICAP_REASON_LEN];
 };
 
 struct fo_pair_view {

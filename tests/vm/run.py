@@ -25,6 +25,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from rig import HERE, Nic, Rig, RigError, Vm, fmt, now  # noqa: E402
 import sc_rel  # noqa: E402
 import sc_replug  # noqa: E402
+import sc_pkg  # noqa: E402
 import sc_team  # noqa: E402
 
 TOP = os.path.dirname(os.path.dirname(HERE))
@@ -41,6 +42,7 @@ GROUPS = [
     ("team", sc_team.SCENARIOS),
     ("kernel", ["kernel-owned"]),
     ("rel", ["rel-cycles", "rel-flap", "rel-fault"]),
+    ("pkg", sc_pkg.SCENARIOS),
 ]
 SCENARIOS = [s for _, ss in GROUPS for s in ss]
 NEEDS_FAILOVERD = set(SCENARIOS) - {"rig-selftest"}
@@ -705,6 +707,8 @@ class Run:
                     ok &= group_demo(self, g, want)
                 elif gname == "selftest":
                     ok &= group_selftest(self, g, want)
+                elif gname == "pkg":
+                    ok &= sc_pkg.group_pkg(self, g, want, sys.modules[__name__])
                 else:
                     ok &= group_failoverd(self, g, want)
             finally:
