@@ -643,7 +643,7 @@ def group_failoverd(run, g, want):
     g.vf = nics[1]
     ok = True
     try:
-        g.boot(nics, ("fo.conf=%s " % conf) + (sc_team.APPEND if g.name == "team" else ""))
+        g.boot(nics, ("fo.conf=%s " % conf) + (sc_team.APPEND if g.name in ("team", "rel") else ""))
         g.ping = run.rig.ping(GUEST_ADDR)
     except (Fail, RigError) as e:
         for s in want:
