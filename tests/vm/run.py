@@ -23,6 +23,7 @@ import time
 sys.dont_write_bytecode = True  # nothing written into the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from rig import HERE, Nic, Rig, RigError, Vm, fmt, now  # noqa: E402
+import sc_learn  # noqa: E402
 
 TOP = os.path.dirname(os.path.dirname(HERE))
 MAC1 = "52:54:00:12:34:56"   # the pair the image's network config is for
@@ -46,9 +47,6 @@ KNOWN_FAILING = {
     "team": "team backend: the pair comes up, but the standby port keeps an IPv6 link-local "
             "address (team ports, unlike bond slaves, still run addrconf; failoverd does not "
             "turn it off yet; tests/vm/run team reproduces it)",
-    "hotplug-learn": "learning bridge: after the VF's unplug no reply comes through the "
-                     "standby's tap within 30 s (the bond's peer notification is not seen on "
-                     "the host; not understood yet; tests/vm/run hotplug-learn)",
 }
 
 # Sanity bounds for verdicts.  The figures themselves are the point (the
@@ -491,8 +489,8 @@ def scenario_hotplug(run, g, res):
 
 
 def scenario_hotplug_learn(run, g, res):
-    check_failoverd(g)
-    hotplug_cycle(run, g, res, "vf2", 4, learn=True)
+    sc_learn.scenario_hotplug_learn(run, g, res, (Fail, check_failoverd, wait_pair_up, MAC1, AGG,
+                                                  GUEST_ADDR, Nic))
 
 
 def scenario_migration(run, g, res):
