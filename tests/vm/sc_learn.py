@@ -25,7 +25,7 @@ MAX_LEARN_GAP = 1.0
 # switch; 3 s leaves room for a slow guest without catching the next event.
 ANNOUNCE_WINDOW = 3.0
 
-_ARP = re.compile(r"ethertype ARP .*: (Request who-has (\S+) tell (\S+)|Reply (\S+) is-at)")
+_ARP = re.compile(r"ethertype ARP .*: (Request who-has ([0-9.]+) tell ([0-9.]+)|Reply ([0-9.]+) is-at)")
 _NA = re.compile(r"neighbor advertisement")
 
 
@@ -113,9 +113,19 @@ def bond_params(g, agg):
     return dict(l.split("=", 1) for l in out.splitlines() if "=" in l)
 
 
-def announce_fig(cap_sb, cap_vf, t0):
+def announce_fig(caps, t0):
+    """'tapsb0 3 GARP + 3 NA, tapvf0 0 GARP + 0 NA' for the window from t0."""
     t1 = t0 + ANNOUNCE_WINDOW
-    return "%s %d, %s %d" % (cap_sb.tap, cap_sb.count(t0, t1), cap_vf.tap, cap_vf.count(t0, t1))
+    return ", ".join("%s %d GARP + %d NA" % (c.tap, c.count(t0, t1, ("garp",)),
+                                             c.count(t0, t1, ("una",))) for c in caps)
+
+
+def check_announced(Fail, cap, t0, what):
+    """The host tap of the new active path saw the guest's gratuitous ARP:
+    the learning bridge was told, not left to find out from other traffic."""
+    if cap.count(t0, t0 + ANNOUNCE_WINDOW, ("garp",)) == 0:
+        raise Fail("no gratuitous ARP on %s within %.0f s of the %s (the bond's peer "
+                   "notification did not reach the host)" % (cap.tap, ANNOUNCE_WINDOW, what))
 
 
 def scenario_hotplug_learn(run, g, res, hooks, new_id="vf2", slot=4):
@@ -150,8 +160,8 @@ def scenario_hotplug_learn(run, g, res, hooks, new_id="vf2", slot=4):
             raise Fail("%s lost its address when the VF left" % AGG)
         time.sleep(max(0.0, t_del + ANNOUNCE_WINDOW - now()) + 0.5)
         un = g.ping.stats(t_del, now())
-        un_ann = announce_fig(cap_sb, cap_vf, t_del)
-        un_first = cap_sb.times(t_del, t_del + ANNOUNCE_WINDOW)
+        un_ann = announce_fig(caps, t_del)
+        un_first = cap_sb.times(t_del, t_del + ANNOUNCE_WINDOW, ("garp",))
 
         g.slot = slot
         vfname = "enp%ds0" % slot
@@ -169,17 +179,21 @@ def scenario_hotplug_learn(run, g, res, hooks, new_id="vf2", slot=4):
         t_sw = min(t_act, t_vf) - 0.5
         time.sleep(max(0.0, t_sw + ANNOUNCE_WINDOW - now()) + 0.5)
         rp = g.ping.stats(t_add, now())
-        rp_ann = announce_fig(cap_sb, cap_vf, t_sw)
+        rp_ann = announce_fig(caps, t_sw)
         g.check_members_bare(AGG)
     finally:
         for c in caps:
             c.close()
-    res.fig("learn: unplug gap %s lost %d (standby stream %s, announcements %s at %s), "
-            "replug gap %s lost %d (enslaved %s, active %s, VF stream %s, announcements %s)"
+    res.fig("learn: unplug gap %s lost %d (standby stream %s; after device_del: %s, GARP at "
+            "+%s s), "
+            "replug gap %s lost %d (enslaved %s, active %s, VF stream %s; from 0.5 s before "
+            "the switch: %s)"
             % (fmt(un["gap"]), un["lost"], fmt(t_sb - t_del), un_ann,
                "+".join("%.2f" % x for x in un_first) or "none",
                fmt(rp["gap"]), rp["lost"], fmt(t_ens - t_add), fmt(t_act - t_add),
                fmt(t_vf - t_add), rp_ann))
+    check_announced(Fail, cap_sb, t_del, "unplug")
+    check_announced(Fail, cap_vf, t_sw, "replug")
     if un["gap"] > MAX_LEARN_GAP:
         raise Fail("unplug outage %.2f s with a learning bridge (bound %.1f s)"
                    % (un["gap"], MAX_LEARN_GAP))
