@@ -36,7 +36,7 @@ AGG = "enp1s0"               # the standby's name (slot 1), taken over by the ag
 GROUPS = [
     ("selftest", ["rig-selftest"]),
     ("bond", ["boot", "restart", "hotplug", "hotplug-learn", "migration"]),
-    ("team", ["team"]),
+    ("team", ["team", "team-learn"]),
     ("kernel", ["kernel-owned"]),
 ]
 SCENARIOS = [s for _, ss in GROUPS for s in ss]
@@ -488,9 +488,13 @@ def scenario_hotplug(run, g, res):
     hotplug_cycle(run, g, res, "vf1", 3)
 
 
-def scenario_hotplug_learn(run, g, res):
+def scenario_hotplug_learn(run, g, res, backend="bond"):
     sc_learn.scenario_hotplug_learn(run, g, res, (Fail, check_failoverd, wait_pair_up, MAC1, AGG,
-                                                  GUEST_ADDR, Nic))
+                                                  GUEST_ADDR, Nic), backend=backend)
+
+
+def scenario_team_learn(run, g, res):
+    scenario_hotplug_learn(run, g, res, backend="team")
 
 
 def scenario_migration(run, g, res):
@@ -596,7 +600,8 @@ def group_demo(run, g, want):
 SCENARIO_FN = {
     "boot": scenario_boot, "restart": scenario_restart, "hotplug": scenario_hotplug,
     "hotplug-learn": scenario_hotplug_learn, "migration": scenario_migration,
-    "team": scenario_team, "kernel-owned": scenario_kernel_owned,
+    "team": scenario_team, "team-learn": scenario_team_learn,
+    "kernel-owned": scenario_kernel_owned,
 }
 
 

@@ -113,6 +113,14 @@ def bond_params(g, agg):
     return dict(l.split("=", 1) for l in out.splitlines() if "=" in l)
 
 
+def team_params(g, agg):
+    """The team driver's own peer notification (off unless set: count 0)."""
+    res = {}
+    for opt in ("notify_peers_count", "notify_peers_interval"):
+        res[opt] = g.sh("teamnl %s getoption %s 2>&1" % (agg, opt)).strip()
+    return res
+
+
 def announce_fig(caps, t0):
     """'tapsb0 3 GARP + 3 NA, tapvf0 0 GARP + 0 NA' for the window from t0."""
     t1 = t0 + ANNOUNCE_WINDOW
@@ -128,7 +136,7 @@ def check_announced(Fail, cap, t0, what):
                    "notification did not reach the host)" % (cap.tap, ANNOUNCE_WINDOW, what))
 
 
-def scenario_hotplug_learn(run, g, res, hooks, new_id="vf2", slot=4):
+def scenario_hotplug_learn(run, g, res, hooks, new_id="vf2", slot=4, backend="bond"):
     """Unplug and replug the VF with a plain learning bridge: the outages
     end within MAX_LEARN_GAP, and the host taps see the guest announce
     itself after each switch."""
@@ -138,11 +146,16 @@ def scenario_hotplug_learn(run, g, res, hooks, new_id="vf2", slot=4):
     # static (eswitch) entry for the guest MAC on any tap.
     for tap in (g.vf_tap, g.sb_tap):
         g.rig.net.unpin(MAC1, tap)
-    wait_pair_up(g, "bond", 60)
-    par = bond_params(g, AGG)
-    res.fig("bond miimon %s num_grat_arp %s peer_notif_delay %s all_slaves_active %s"
-            % (par.get("miimon"), par.get("num_grat_arp"), par.get("peer_notif_delay"),
-               par.get("all_slaves_active")))
+    wait_pair_up(g, backend, 60)
+    if backend == "bond":
+        par = bond_params(g, AGG)
+        res.fig("bond miimon %s num_grat_arp %s peer_notif_delay %s all_slaves_active %s"
+                % (par.get("miimon"), par.get("num_grat_arp"), par.get("peer_notif_delay"),
+                   par.get("all_slaves_active")))
+    else:
+        par = team_params(g, AGG)
+        res.fig("team notify_peers_count %s interval %s"
+                % (par["notify_peers_count"], par["notify_peers_interval"]))
     g.wait_stream(g.vf_tap, now() - 1, 30, "VF before unplug")
     if not g.ping.wait_replies(now(), 20, 10):
         raise Fail("no ping replies through the VF before the unplug")
@@ -172,7 +185,7 @@ def scenario_hotplug_learn(run, g, res, hooks, new_id="vf2", slot=4):
         if t_ens is None:
             raise Fail("failoverd did not enslave the new VF %s to %s within 60 s"
                        % (vfname, AGG))
-        t_act = wait_pair_up(g, "bond", 60)
+        t_act = wait_pair_up(g, backend, 60)
         t_vf = g.wait_stream(g.vf_tap, t_add, 60, "new VF")
         # The switch to the VF is the moment its stream starts (the guest
         # transmits through the active slave only); count from just before.
