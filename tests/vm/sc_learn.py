@@ -24,6 +24,12 @@ MAX_LEARN_GAP = 1.0
 # bond's num_peer_notif 3 x peer_notif_delay 200 ms ends within ~0.6 s of its
 # switch; 3 s leaves room for a slow guest without catching the next event.
 ANNOUNCE_WINDOW = 3.0
+# Gratuitous ARPs the new path's tap must see per switch.  failoverd asks for
+# 3 (num_grat_arp 3, peer_notif_delay 200 ms = 2 miimon ticks); when the
+# switch happens in a mii-monitor tick while the new slave's linkwatch event
+# is pending, the 6.1 kernel suppresses the immediate one and the monitor
+# consumes one count silently, leaving 2 (docs/design.md "Peer notification").
+MIN_GARP = 2
 
 _ARP = re.compile(r"ethertype ARP .*: (Request who-has ([0-9.]+) tell ([0-9.]+)|Reply ([0-9.]+) is-at)")
 _NA = re.compile(r"neighbor advertisement")
@@ -129,11 +135,13 @@ def announce_fig(caps, t0):
 
 
 def check_announced(Fail, cap, t0, what):
-    """The host tap of the new active path saw the guest's gratuitous ARP:
+    """The host tap of the new active path saw the guest's gratuitous ARPs:
     the learning bridge was told, not left to find out from other traffic."""
-    if cap.count(t0, t0 + ANNOUNCE_WINDOW, ("garp",)) == 0:
-        raise Fail("no gratuitous ARP on %s within %.0f s of the %s (the bond's peer "
-                   "notification did not reach the host)" % (cap.tap, ANNOUNCE_WINDOW, what))
+    n = cap.count(t0, t0 + ANNOUNCE_WINDOW, ("garp",))
+    if n < MIN_GARP:
+        raise Fail("%d gratuitous ARP on %s within %.0f s of the %s, want at least %d (the "
+                   "aggregate's peer notification did not reach the host)"
+                   % (n, cap.tap, ANNOUNCE_WINDOW, what, MIN_GARP))
 
 
 def scenario_hotplug_learn(run, g, res, hooks, new_id="vf2", slot=4, backend="bond"):
