@@ -201,7 +201,6 @@ def scenario_hotplug_learn(run, g, res, hooks, new_id="vf2", slot=4, backend="bo
         time.sleep(max(0.0, t_sw + ANNOUNCE_WINDOW - now()) + 0.5)
         rp = g.ping.stats(t_add, now())
         rp_ann = announce_fig(caps, t_sw)
-        g.check_members_bare(AGG)
     finally:
         for c in caps:
             c.close()
@@ -221,3 +220,4 @@ def scenario_hotplug_learn(run, g, res, hooks, new_id="vf2", slot=4, backend="bo
     if rp["gap"] > MAX_LEARN_GAP:
         raise Fail("replug outage %.2f s with a learning bridge (bound %.1f s)"
                    % (rp["gap"], MAX_LEARN_GAP))
+    g.check_members_bare(AGG)
