@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""The guest tier's learning-bridge scenario (hotplug-learn) and its packet
-capture on the host taps.
+"""The guest tier's learning-bridge scenarios (hotplug-learn for the bond,
+team-learn for the team) and their packet capture on the host taps.
 
 With a plain learning bridge nothing pins the guest MAC to a port: host->guest
 frames go to the tap the MAC was last seen on.  After the VF leaves, its tap
@@ -31,7 +31,8 @@ ANNOUNCE_WINDOW = 3.0
 # consumes one count silently, leaving 2 (docs/design.md "Peer notification").
 MIN_GARP = 2
 
-_ARP = re.compile(r"ethertype ARP .*: (Request who-has ([0-9.]+) tell ([0-9.]+)|Reply ([0-9.]+) is-at)")
+_ARP = re.compile(r"ethertype ARP .*: "
+                  r"(Request who-has ([0-9.]+) tell ([0-9.]+)|Reply ([0-9.]+) is-at)")
 _NA = re.compile(r"neighbor advertisement")
 
 
@@ -167,7 +168,10 @@ def scenario_hotplug_learn(run, g, res, hooks, new_id="vf2", slot=4, backend="bo
     g.wait_stream(g.vf_tap, now() - 1, 30, "VF before unplug")
     if not g.ping.wait_replies(now(), 20, 10):
         raise Fail("no ping replies through the VF before the unplug")
-    logdir = g.rig.workdir
+    # A subdirectory: run.py keeps every *.log under the group's workdir as
+    # "SUBDIR-NAME" in the log directory (capture-tcpdump-tapsb0.log).
+    logdir = os.path.join(g.rig.workdir, "capture")
+    os.makedirs(logdir, exist_ok=True)
     old_vf_tap = g.vf_tap
     caps = [Capture(g.rig.net.name, g.sb_tap, logdir), Capture(g.rig.net.name, old_vf_tap, logdir)]
     try:
