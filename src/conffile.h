@@ -14,7 +14,12 @@
 
 #include "pairing.h"
 
-#define CONFIG_FILE_DEFAULT "/etc/failoverd.conf"
+/* SYSCONFDIR comes from configure (-DSYSCONFDIR in Makefile.am), so the
+ * daemon reads the file where "make install" put it. */
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/etc"
+#endif
+#define CONFIG_FILE_DEFAULT SYSCONFDIR "/failoverd.conf"
 #define CONFIG_FILE_MAX (64 * 1024)  /* larger files are refused, not truncated */
 #define CONFIG_LINE_MAX 1024
 #define CONFIG_GROUP_MAX 33          /* 32 characters, like useradd's limit */
