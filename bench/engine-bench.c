@@ -98,6 +98,10 @@ static int kernel(struct bench *b, const struct fo_action *a, int *ret_new)
 	case FO_ACT_SET_MTU:
 		d->l.mtu = a->mtu;
 		return 0;
+	case FO_ACT_SET_ADDR_GEN_MODE:
+		d->l.has_addr_gen_mode = true;
+		d->l.addr_gen_mode = a->addr_gen_mode;
+		return 0;
 	case FO_ACT_ENSLAVE:
 		m = &b->dev[a->master_ifindex];
 		d->l.master_ifindex = a->master_ifindex;

@@ -321,6 +321,11 @@ static void describe_action(const struct daemon *d, const struct fo_action *a, c
 	case FO_ACT_SET_MTU:
 		(void) snprintf(buf, len, "set mtu of %s (%d) to %u", n1, a->ifindex, a->mtu);
 		return;
+	case FO_ACT_SET_ADDR_GEN_MODE:
+		(void) snprintf(buf, len, "set IPv6 address generation mode of %s (%d) to %u%s",
+				n1, a->ifindex, a->addr_gen_mode,
+				a->addr_gen_mode == FO_ADDR_GEN_MODE_NONE ? " (none)" : "");
+		return;
 	case FO_ACT_ENSLAVE:
 		ifname_of(d, a->master_ifindex, n2);
 		(void) snprintf(buf, len, "enslave %s (%d) to %s (%d)", n1, a->ifindex, n2,

@@ -211,6 +211,10 @@ int dryrun_apply(struct dryrun *w, const struct fo_action *a, int new_ifindex, f
 	case FO_ACT_SET_MTU:
 		d->link.mtu = a->mtu;
 		break;
+	case FO_ACT_SET_ADDR_GEN_MODE:
+		d->link.has_addr_gen_mode = true;
+		d->link.addr_gen_mode = a->addr_gen_mode;
+		break;
 	case FO_ACT_ENSLAVE:
 		m = dev_find(w, a->master_ifindex);
 		if (!m)

@@ -16,6 +16,11 @@
 #include "nl_build.h"
 #include "util.h"
 
+_Static_assert(FO_ADDR_GEN_MODE_EUI64 == IN6_ADDR_GEN_MODE_EUI64 &&
+		       FO_ADDR_GEN_MODE_NONE == IN6_ADDR_GEN_MODE_NONE &&
+		       FO_ADDR_GEN_MODE_MAX == IN6_ADDR_GEN_MODE_RANDOM,
+	       "pairing.h's address generation modes are the kernel's");
+
 /* IFF_LOWER_UP lives in <linux/if.h>, which clashes with <net/if.h>. */
 #ifndef IFF_LOWER_UP
 #define IFF_LOWER_UP 0x10000
@@ -140,6 +145,7 @@ static const char *const action_names[FO_ACT_MAX] = {
 	[FO_ACT_SET_PRIMARY] = "set_primary",
 	[FO_ACT_SET_ACTIVE] = "set_active",
 	[FO_ACT_EVENT] = "event",
+	[FO_ACT_SET_ADDR_GEN_MODE] = "set_addr_gen_mode",
 };
 
 const char *nlbuild_action_name(enum fo_action_type t)
@@ -287,7 +293,7 @@ int nlbuild_link_request(const struct fo_action *a, const struct fo_config *cfg,
 	const char *why = NULL, *kind;
 	uint16_t type = RTM_NEWLINK, flags = NLM_F_REQUEST | NLM_F_ACK;
 	struct ifinfomsg *ifi;
-	size_t linkinfo, data;
+	size_t linkinfo, data, afspec, inet6;
 	int r;
 
 	if (!a) {
@@ -318,6 +324,7 @@ int nlbuild_link_request(const struct fo_action *a, const struct fo_config *cfg,
 	case FO_ACT_ENSLAVE:
 	case FO_ACT_RELEASE:
 	case FO_ACT_SET_PRIMARY:
+	case FO_ACT_SET_ADDR_GEN_MODE:
 		break;
 	case FO_ACT_SET_ACTIVE:
 		if (a->backend != FO_BACKEND_BOND) {
@@ -427,6 +434,25 @@ int nlbuild_link_request(const struct fo_action *a, const struct fo_config *cfg,
 	case FO_ACT_RELEASE:
 		put_u32(&m, IFLA_MASTER, 0);
 		break;
+	case FO_ACT_SET_ADDR_GEN_MODE:
+		if (a->addr_gen_mode > FO_ADDR_GEN_MODE_MAX) {
+			why = "IPv6 address generation mode out of range (0..3)";
+			goto invalid;
+		}
+		/*
+		 * Alone in its request: do_setlink() handles IFLA_MASTER before
+		 * IFLA_AF_SPEC, and a team opens its new port inside
+		 * do_set_master(), which is when addrconf makes the link-local
+		 * address, so the mode must be set by an earlier request.  Over
+		 * netlink the kernel only stores the mode (unlike the sysctl, it
+		 * makes no address), so it is set while the device is down.
+		 */
+		afspec = nest_start(&m, IFLA_AF_SPEC);
+		inet6 = nest_start(&m, AF_INET6);
+		put_u8(&m, IFLA_INET6_ADDR_GEN_MODE, a->addr_gen_mode);
+		nest_end(&m, inet6);
+		nest_end(&m, afspec);
+		break;
 	case FO_ACT_SET_PRIMARY:
 	case FO_ACT_SET_ACTIVE:
 		if (a->arg_ifindex < 0) {
@@ -491,6 +517,17 @@ int nlbuild_link_get_by_name(uint32_t seq, const char *name, void *buf, size_t c
 	if (!put_header(&m, RTM_GETLINK, NLM_F_REQUEST, seq) || !put_ifinfo(&m, 0))
 		return -ENOBUFS;
 	put_str(&m, IFLA_IFNAME, name);
+	return finish(&m, ret_len);
+}
+
+int nlbuild_link_get(uint32_t seq, int ifindex, void *buf, size_t cap, size_t *ret_len)
+{
+	struct msgbuf m = { .buf = buf, .cap = cap };
+
+	if (ifindex <= 0)
+		return -EINVAL;
+	if (!put_header(&m, RTM_GETLINK, NLM_F_REQUEST, seq) || !put_ifinfo(&m, ifindex))
+		return -ENOBUFS;
 	return finish(&m, ret_len);
 }
 
@@ -760,6 +797,35 @@ static int parse_linkinfo(const uint8_t *p, size_t len, struct fo_link_info *l,
 	return 0;
 }
 
+/* IFLA_AF_SPEC: only AF_INET6's IFLA_INET6_ADDR_GEN_MODE matters here. */
+static int parse_af_spec(const uint8_t *p, size_t len, struct fo_link_info *l,
+			 const char **ret_why)
+{
+	struct attr_iter it, in;
+	const uint8_t *d, *d6;
+	uint16_t type, type6;
+	size_t n, n6;
+	int r, r6;
+
+	iter_init(&it, p, len);
+	while ((r = iter_next(&it, &type, &d, &n)) > 0) {
+		if (type != AF_INET6)
+			continue;
+		iter_init(&in, d, n);
+		while ((r6 = iter_next(&in, &type6, &d6, &n6)) > 0) {
+			if (type6 != IFLA_INET6_ADDR_GEN_MODE)
+				continue;
+			if (n6 != 1)
+				return bad(ret_why, "IFLA_INET6_ADDR_GEN_MODE length");
+			l->has_addr_gen_mode = true;
+			l->addr_gen_mode = d6[0];
+		}
+		if (r6 < 0)
+			return bad(ret_why, "truncated attribute in IFLA_AF_SPEC/AF_INET6");
+	}
+	return r < 0 ? bad(ret_why, "truncated attribute in IFLA_AF_SPEC") : 0;
+}
+
 static int parse_xdp(const uint8_t *p, size_t len, struct fo_link_info *l, const char **ret_why)
 {
 	struct attr_iter it;
@@ -878,6 +944,10 @@ int nlbuild_parse_link(const void *msg, size_t msg_len, struct fo_link_info *ret
 			break;
 		case IFLA_XDP:
 			if (parse_xdp(d, n, &l, ret_why) < 0)
+				return -EBADMSG;
+			break;
+		case IFLA_AF_SPEC:
+			if (parse_af_spec(d, n, &l, ret_why) < 0)
 				return -EBADMSG;
 			break;
 		default:

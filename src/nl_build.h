@@ -39,7 +39,8 @@ const char *nlbuild_backend_kind(enum fo_backend b);
 /*
  * Stable lowercase name of an action kind, used by fault injection and
  * logs: "create", "delete", "set_down", "set_up", "rename", "set_mac",
- * "set_mtu", "enslave", "release", "set_primary", "set_active", "event".
+ * "set_mtu", "enslave", "release", "set_primary", "set_active", "event",
+ * "set_addr_gen_mode".
  * Returns NULL for an out-of-range value.
  */
 const char *nlbuild_action_name(enum fo_action_type t);
@@ -68,6 +69,8 @@ int nlbuild_addr_dump(uint32_t seq, void *buf, size_t cap, size_t *ret_len);
  */
 int nlbuild_set_alias(uint32_t seq, int ifindex, const char *alias, void *buf, size_t cap,
 		      size_t *ret_len);
+/* RTM_GETLINK for one link by ifindex, answered with one RTM_NEWLINK; -EINVAL if ifindex <= 0. */
+int nlbuild_link_get(uint32_t seq, int ifindex, void *buf, size_t cap, size_t *ret_len);
 /* RTM_GETLINK for one link by name (IFLA_IFNAME), answered with one RTM_NEWLINK. */
 int nlbuild_link_get_by_name(uint32_t seq, const char *name, void *buf, size_t cap, size_t *ret_len);
 

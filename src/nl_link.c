@@ -32,6 +32,8 @@
 #define ACK_TIMEOUT_MS 5000
 /* Upper bound of datagrams handled per dispatch call, so a storm cannot starve the loop. */
 #define DRAIN_MAX 16384
+/* links read again at the next dispatch (one per CREATE in between: a handful) */
+#define REFRESH_MAX 8
 
 struct link_vec {
 	struct fo_link_info *v;
@@ -83,6 +85,15 @@ struct nl_link {
 	struct log_ratelimit lost_rl;  /* "events lost" and "giving up": storms repeat them */
 	char last_error[FO_TEXT_LEN];
 	int ok_error;            /* -errno the next request treats as success (0 = none) */
+	/*
+	 * Links we changed in a way the kernel does not announce: it sends no
+	 * RTM_NEWLINK for an alias set on a device that is down
+	 * (netdev_state_change() only notifies for IFF_UP), so the marker of
+	 * a new aggregate would stay unseen until something else changes it.
+	 * The next dispatch reads them (RTM_GETLINK) and emits what it finds.
+	 */
+	int refresh[REFRESH_MAX];
+	size_t n_refresh;
 
 #ifdef FAILOVERD_FAULT_INJECTION
 	struct fault faults[FAULTS_MAX];
@@ -815,6 +826,9 @@ int nl_link_dump(struct nl_link *l, fo_obs_cb cb, void *userdata)
 	struct fo_obs obs = {};
 	int r = -EINTR;
 
+	/* a dump reads everything: nothing left to read again */
+	l->n_refresh = 0;
+
 	for (unsigned try = 1; try <= DUMP_TRIES; try++) {
 		r = dump_once(l, &c);
 		if (r != -EINTR)
@@ -879,6 +893,60 @@ static void emit_link(struct nl_link *l, const struct fo_link_info *li, fo_obs_c
 
 	(void) l;
 	cb(&obs, ud);
+}
+
+struct refresh_ctx {
+	struct nl_link *l;
+	fo_obs_cb cb;
+	void *ud;
+	int r;
+};
+
+static int refresh_reply(const void *msg, size_t len, void *ud)
+{
+	struct refresh_ctx *c = ud;
+	struct fo_link_info li;
+	const char *why = NULL;
+	bool gone;
+	int r;
+
+	r = nlbuild_parse_link(msg, len, &li, &gone, &why);
+	if (r < 0) {
+		bad_message(c->l, why);
+		return 0;
+	}
+	if (r == 0 || gone)
+		return 0;
+	complete_link(c->l, &li, &c->l->addrs);
+	c->r = links_upsert(&c->l->links, &li);
+	if (c->r >= 0)
+		emit_link(c->l, &li, c->cb, c->ud);
+	return 0;
+}
+
+/* Read the links queued in l->refresh again and emit them (reads, not writes). */
+static int refresh_links(struct nl_link *l, fo_obs_cb cb, void *ud)
+{
+	while (l->n_refresh > 0) {
+		int ifindex = l->refresh[--l->n_refresh];
+		struct refresh_ctx c = { .l = l, .cb = cb, .ud = ud };
+		uint8_t req[NLBUILD_REQ_MAX];
+		char name[32];
+		size_t len;
+		int r;
+
+		r = nlbuild_link_get(0, ifindex, req, sizeof(req), &len);
+		if (r < 0)
+			return r;
+		(void) snprintf(name, sizeof(name), "ifindex %d", ifindex);
+		r = transact(l, l->req, req, len, false, name, "refresh", refresh_reply, &c);
+		/* gone meanwhile: its RTM_DELLINK says so */
+		if (r < 0 && r != -ENODEV)
+			log_warning_errno(r, "netlink: cannot read %s again: %m", name);
+		if (c.r < 0)
+			return c.r;
+	}
+	return 0;
 }
 
 /* A team's active port can change when one of its ports changes: read it again. */
@@ -1022,7 +1090,8 @@ int nl_link_dispatch(struct nl_link *l, fo_obs_cb cb, void *userdata)
 			bad_message(l, why);
 	}
 	if (!lost)
-		return 0;
+		/* after the queued events, which are older than what this reads */
+		return refresh_links(l, cb, userdata);
 	if (!l->resync_pending)
 		l->resyncs_total++;
 	/* Until a dump succeeds, every dispatch tries again; the caller also retries on -EAGAIN. */
@@ -1160,6 +1229,8 @@ static int execute_create(struct nl_link *l, const struct fo_action *a, const st
 				      ops->name);
 		return r;
 	}
+	if (l->n_refresh < REFRESH_MAX)
+		l->refresh[l->n_refresh++] = lk.ifindex;
 	if (ret_new_ifindex)
 		*ret_new_ifindex = lk.ifindex;
 	return 0;
@@ -1212,6 +1283,7 @@ int nl_link_execute(struct nl_link *l, const struct fo_action *a, const struct f
 	case FO_ACT_ENSLAVE:
 	case FO_ACT_RELEASE:
 	case FO_ACT_SET_PRIMARY:
+	case FO_ACT_SET_ADDR_GEN_MODE:
 		return send_link_request(l, a, cfg, ifname, noack);
 	case FO_ACT_EVENT:
 	case FO_ACT_MAX:

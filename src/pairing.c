@@ -68,6 +68,7 @@ enum {
 	EXP_MAC = 1 << 3,
 	EXP_PRIMARY = 1 << 4,
 	EXP_ACTIVE = 1 << 5,
+	EXP_ADDR_GEN = 1 << 6,
 };
 
 /* Bits of struct pair.suspect: which piece of the pair someone else undid. */
@@ -108,12 +109,13 @@ struct nic {
 };
 
 struct undo {
-	enum fo_action_type type; /* SET_UP, RENAME, DELETE, RELEASE, SET_MAC */
+	enum fo_action_type type; /* SET_UP, RENAME, DELETE, RELEASE, SET_MAC, SET_ADDR_GEN_MODE */
 	int ifindex;
 	int master_ifindex;       /* RELEASE: only while still in this master */
 	char name[IFNAMSIZ];      /* RENAME: back to this */
 	char set_name[IFNAMSIZ];  /* RENAME: only while it still has this */
 	uint8_t mac[FO_MAC_LEN];  /* SET_MAC: back to this */
+	uint8_t addr_gen_mode;    /* SET_ADDR_GEN_MODE: back to this */
 	unsigned tries;           /* failed attempts so far */
 };
 
@@ -260,6 +262,7 @@ static const char *const action_names[FO_ACT_MAX] = {
 	[FO_ACT_SET_PRIMARY] = "set-primary",
 	[FO_ACT_SET_ACTIVE] = "set-active",
 	[FO_ACT_EVENT] = "event",
+	[FO_ACT_SET_ADDR_GEN_MODE] = "set-addr-gen-mode",
 };
 
 static const char *const event_names[FO_EV_MAX] = {
@@ -748,6 +751,10 @@ static void exp_apply(struct nic *n)
 		n->link.bond_primary_ifindex = e->want.bond_primary_ifindex;
 	if (e->mask & EXP_ACTIVE)
 		n->link.active_ifindex = e->want.active_ifindex;
+	if (e->mask & EXP_ADDR_GEN) {
+		n->link.has_addr_gen_mode = true;
+		n->link.addr_gen_mode = e->want.addr_gen_mode;
+	}
 }
 
 /*
@@ -772,6 +779,7 @@ static void exp_set(struct pairing *p, struct nic *n, unsigned bit, const struct
 	case EXP_MAC: memcpy(e->want.mac, want->mac, FO_MAC_LEN); break;
 	case EXP_PRIMARY: e->want.bond_primary_ifindex = want->bond_primary_ifindex; break;
 	case EXP_ACTIVE: e->want.active_ifindex = want->active_ifindex; break;
+	case EXP_ADDR_GEN: e->want.addr_gen_mode = want->addr_gen_mode; break;
 	default: break;
 	}
 	e->mask |= bit;
@@ -1165,6 +1173,27 @@ static const char *agg_name(const struct nic *a, const struct pair *pr)
 	return a ? nic_name(a) : pr->key_text;
 }
 
+/*
+ * A team port is not IFF_SLAVE, so addrconf gives it a link-local address
+ * when the team opens it (bonding's slaves are exempt): the port would then
+ * answer IPv6 neighbour discovery with the aggregate's MAC beside the
+ * aggregate itself.  Before a member joins a team it is told to generate
+ * none; it is down by then (SET_DOWN came first, and took away any
+ * link-local address it had), and the undo restores the mode it had.
+ * Unknown mode (no IPv6): nothing to do.
+ */
+static bool plan_addr_gen(const struct nic *a, const struct nic *m, int phase, struct plan *pl)
+{
+	if (!streq(a->link.kind, "team") || !m->link.has_addr_gen_mode ||
+	    m->link.addr_gen_mode == FO_ADDR_GEN_MODE_NONE)
+		return false;
+	plan_step(pl, phase, FO_ACT_SET_ADDR_GEN_MODE, m->ifindex);
+	pl->a.addr_gen_mode = FO_ADDR_GEN_MODE_NONE;
+	plan_undo(pl, FO_ACT_SET_ADDR_GEN_MODE, m->ifindex);
+	pl->undo.addr_gen_mode = m->link.addr_gen_mode;
+	return true;
+}
+
 /* Team has no in-kernel reselection: failoverd is its link watcher. */
 static int team_choose_active(const struct nic *a, const struct nic *s, const struct nic *pn,
 			      int cur)
@@ -1354,6 +1383,8 @@ static void plan_pair(struct pairing *p, struct pair *pr, const struct gather *g
 			plan_undo(pl, FO_ACT_DELETE, 0);
 			return;
 		}
+		if (plan_addr_gen(a, s, 1, pl))
+			return;
 		plan_step(pl, 1, FO_ACT_ENSLAVE, s->ifindex);
 		pl->a.master_ifindex = a->ifindex;
 		plan_undo(pl, FO_ACT_RELEASE, s->ifindex);
@@ -1428,7 +1459,7 @@ static void plan_pair(struct pairing *p, struct pair *pr, const struct gather *g
 				memcpy(pl->a.mac, a->link.mac, FO_MAC_LEN);
 				plan_undo(pl, FO_ACT_SET_MAC, pn->ifindex);
 				memcpy(pl->undo.mac, pn->link.mac, FO_MAC_LEN);
-			} else {
+			} else if (!plan_addr_gen(a, pn, 2, pl)) {
 				plan_step(pl, 2, FO_ACT_ENSLAVE, pn->ifindex);
 				pl->a.master_ifindex = a->ifindex;
 				plan_undo(pl, FO_ACT_RELEASE, pn->ifindex);
@@ -1557,6 +1588,13 @@ static bool undo_next(struct pairing *p, struct pair *pr, struct fo_action *ret_
 			    n->link.master_ifindex != 0)
 				continue;
 			memcpy(ret_a->mac, u.mac, FO_MAC_LEN);
+			break;
+		case FO_ACT_SET_ADDR_GEN_MODE:
+			/* only on a free member: the team it is still in would not want a link-local */
+			if (!n->link.has_addr_gen_mode || n->link.addr_gen_mode == u.addr_gen_mode ||
+			    n->link.master_ifindex != 0)
+				continue;
+			ret_a->addr_gen_mode = u.addr_gen_mode;
 			break;
 		case FO_ACT_CREATE:
 		case FO_ACT_SET_DOWN:
@@ -2394,6 +2432,7 @@ static int apply_overlay(struct pairing *p, const struct fo_action *a, int new_i
 	case FO_ACT_RELEASE:
 	case FO_ACT_SET_PRIMARY:
 	case FO_ACT_SET_ACTIVE:
+	case FO_ACT_SET_ADDR_GEN_MODE:
 		break;
 	}
 	if (!n)
@@ -2444,6 +2483,10 @@ static int apply_overlay(struct pairing *p, const struct fo_action *a, int new_i
 		want.active_ifindex = a->arg_ifindex;
 		exp_set(p, n, EXP_ACTIVE, &want);
 		break;
+	case FO_ACT_SET_ADDR_GEN_MODE:
+		want.addr_gen_mode = a->addr_gen_mode;
+		exp_set(p, n, EXP_ADDR_GEN, &want);
+		break;
 	case FO_ACT_CREATE:
 	case FO_ACT_DELETE:
 	case FO_ACT_SET_MTU:
@@ -2479,6 +2522,13 @@ static bool effect_seen(const struct pairing *p, const struct pair *pr)
 		return false;
 	case FO_ACT_DELETE:
 		return !n;
+	case FO_ACT_SET_ADDR_GEN_MODE:
+		/*
+		 * The kernel announces it only for a device that is up
+		 * (netdev_state_change()), and we set it on a down one: the
+		 * result is all there is; on_result() applied it already.
+		 */
+		return true;
 	case FO_ACT_EVENT:
 	case FO_ACT_SET_MTU:
 	case FO_ACT_MAX:
@@ -2516,6 +2566,7 @@ static bool effect_seen(const struct pairing *p, const struct pair *pr)
 		return n->raw.bond_primary_ifindex == a->arg_ifindex;
 	case FO_ACT_SET_ACTIVE:
 		return n->raw.active_ifindex == a->arg_ifindex;
+	case FO_ACT_SET_ADDR_GEN_MODE:
 	case FO_ACT_CREATE:
 	case FO_ACT_DELETE:
 	case FO_ACT_EVENT:
@@ -2619,6 +2670,7 @@ static int on_result(struct pairing *p, const struct fo_obs *o, uint64_t now,
 			if (pr->team_active_set == rq.a.ifindex)
 				pr->team_active_set = 0;
 			break;
+		case FO_ACT_SET_ADDR_GEN_MODE: /* a member not in the team yet */
 		case FO_ACT_EVENT:
 		case FO_ACT_MAX:
 		case FO_ACT_INVALID:
@@ -2639,6 +2691,13 @@ static int on_result(struct pairing *p, const struct fo_obs *o, uint64_t now,
 			if (u.type == FO_ACT_DELETE)
 				u.ifindex = o->result.new_ifindex;
 			undo_push(pr, &u);
+		}
+		if (rq.a.type == FO_ACT_SET_ADDR_GEN_MODE) {
+			/* no event will show it (see effect_seen()): believe it until one says otherwise */
+			int r = apply_overlay(p, &rq.a, 0, now);
+
+			if (r < 0)
+				return r;
 		}
 		if (rq.a.type == FO_ACT_SET_UP && !rq.is_undo && n && n->role == FO_ROLE_AGGREGATE)
 			pr->want_agg_up = false;

@@ -49,6 +49,15 @@
  */
 #define FO_CONFIRM_TIMEOUT_USEC (2 * FO_USEC_PER_SEC)
 
+/*
+ * Values of IFLA_INET6_ADDR_GEN_MODE (enum in6_addr_gen_mode in
+ * <linux/if_link.h>), here so the pure engine needs no kernel header.
+ * NONE: the kernel generates no link-local address when the device opens.
+ */
+#define FO_ADDR_GEN_MODE_EUI64 0
+#define FO_ADDR_GEN_MODE_NONE 1
+#define FO_ADDR_GEN_MODE_MAX 3 /* STABLE_PRIVACY = 2, RANDOM = 3 */
+
 /* The marker failoverd writes into IFLA_IFALIAS of an aggregate it made. */
 #define FO_ALIAS_PREFIX "failoverd:"
 
@@ -161,6 +170,14 @@ struct fo_link_info { /* from rtnetlink (RTM_NEWLINK) */
 	int bond_primary_ifindex;       /* aggregates: IFLA_BOND_PRIMARY, 0 = none */
 	int active_ifindex;             /* aggregates: active slave / team activeport */
 	bool vlan_challenged;
+	/*
+	 * IFLA_AF_SPEC/AF_INET6/IFLA_INET6_ADDR_GEN_MODE: how the kernel makes
+	 * the link's IPv6 link-local address (FO_ADDR_GEN_MODE_*).  Unknown
+	 * (has_ = false) when the link has no IPv6 or an adapter cannot tell:
+	 * the engine then leaves the mode alone.
+	 */
+	bool has_addr_gen_mode;
+	uint8_t addr_gen_mode;
 };
 
 struct fo_device_info { /* from udev + sysfs */
@@ -226,6 +243,7 @@ enum fo_action_type {
 	FO_ACT_SET_PRIMARY,   /* bond master: primary = ifindex (0 clears) */
 	FO_ACT_SET_ACTIVE,    /* team master: activeport = ifindex */
 	FO_ACT_EVENT,         /* for logs and metrics only; no request */
+	FO_ACT_SET_ADDR_GEN_MODE, /* ifindex -> addr_gen_mode (IPv6 link-local generation) */
 	FO_ACT_MAX,
 	FO_ACT_INVALID = -1,
 };
@@ -261,6 +279,7 @@ struct fo_action {
 	uint8_t mac[FO_MAC_LEN];        /* CREATE, SET_MAC */
 	unsigned mtu;                   /* CREATE (0 = default), SET_MTU */
 	char alias[FO_ALIAS_LEN];       /* CREATE: the ownership marker */
+	uint8_t addr_gen_mode;          /* SET_ADDR_GEN_MODE: FO_ADDR_GEN_MODE_* */
 	/* FO_ACT_EVENT */
 	enum fo_event_type event;
 	int error;                      /* FO_EV_ACTION_FAILED: -errno */

@@ -76,9 +76,13 @@ static void print_link(FILE *f, const char *tag, const struct fo_link_info *l)
 	fprintf(f, ",\"alias\":");
 	print_json_string(f, l->alias);
 	fprintf(f, ",\"mtu\":%u,\"min_mtu\":%u,\"max_mtu\":%u,\"xdp\":%s,\"has_addresses\":%s,"
-		   "\"bond_primary\":%d,\"active\":%d}\n",
+		   "\"bond_primary\":%d,\"active\":%d,\"addr_gen_mode\":",
 		l->mtu, l->min_mtu, l->max_mtu, l->xdp_attached ? "true" : "false",
 		l->has_addresses ? "true" : "false", l->bond_primary_ifindex, l->active_ifindex);
+	if (l->has_addr_gen_mode)
+		fprintf(f, "%u}\n", l->addr_gen_mode);
+	else
+		fprintf(f, "null}\n");
 }
 
 static ssize_t view_find(struct view *v, int ifindex)
@@ -340,7 +344,7 @@ static int bond_option(struct fo_config *c, const char *kv)
  * "create bond|team NAME [mac=M] [mtu=N] [alias=S] [miimon=..]...", "delete DEV",
  * "set_down DEV", "set_up DEV", "rename DEV NAME", "set_mac DEV MAC", "set_mtu DEV N",
  * "enslave DEV MASTER", "release DEV", "set_primary MASTER DEV|0",
- * "set_active bond|team MASTER DEV|0"
+ * "set_active bond|team MASTER DEV|0", "set_addr_gen_mode DEV N"
  */
 static int parse_action(char *line, struct fo_action *a, struct fo_config *c)
 {
@@ -389,6 +393,11 @@ static int parse_action(char *line, struct fo_action *a, struct fo_config *c)
 		if (argc < 3)
 			return -EINVAL;
 		a->mtu = (unsigned) strtoul(argv[2], NULL, 10);
+		return parse_ifindex(argv[1], &a->ifindex);
+	case FO_ACT_SET_ADDR_GEN_MODE:
+		if (argc < 3)
+			return -EINVAL;
+		a->addr_gen_mode = (uint8_t) strtoul(argv[2], NULL, 10);
 		return parse_ifindex(argv[1], &a->ifindex);
 	case FO_ACT_ENSLAVE:
 		if (argc < 3)

@@ -78,6 +78,26 @@ static bool is_ours(const struct fk_dev *d)
 	return d && is_agg(d) && strncmp(d->alias, FO_ALIAS_PREFIX, strlen(FO_ALIAS_PREFIX)) == 0;
 }
 
+/*
+ * Open or close d as the kernel does, addrconf included: NETDEV_UP makes
+ * a link-local address unless the mode is NONE or d is a bond's slave
+ * (IFF_SLAVE); a team's port has no such flag.  NETDEV_DOWN removes it.
+ */
+static void set_open(struct fk *fk, struct fk_dev *d, bool up)
+{
+	const struct fk_dev *m = NULL;
+
+	for (size_t i = 0; i < FK_DEVS_MAX && d->master; i++)
+		if (fk->dev[i].exists && fk->dev[i].ifindex == d->master)
+			m = &fk->dev[i];
+	if (!up)
+		d->ll = false;
+	else if (!d->up)
+		d->ll = d->ipv6 && d->addr_gen_mode != FO_ADDR_GEN_MODE_NONE &&
+			!(m && streq(m->kind, "bond"));
+	d->up = up;
+}
+
 /* ---------------------------------------------------------- observations */
 
 static void snapshot_link(const struct fk *fk, const struct fk_dev *d, struct fo_link_info *l)
@@ -94,6 +114,8 @@ static void snapshot_link(const struct fk *fk, const struct fk_dev *d, struct fo
 		.xdp_attached = d->xdp,
 		.has_addresses = d->has_addresses,
 		.active_ifindex = d->active,
+		.has_addr_gen_mode = d->ipv6,
+		.addr_gen_mode = d->ipv6 ? d->addr_gen_mode : 0,
 	};
 	strscpy(l->name, IFNAMSIZ, d->name);
 	memcpy(l->mac, d->mac, FO_MAC_LEN);
@@ -240,7 +262,7 @@ static void release(struct fk *fk, struct fk_dev *d, bool closing)
 
 	d->master = 0;
 	/* bonding and team close a released port and give its MAC back */
-	d->up = false;
+	set_open(fk, d, false);
 	if (!closing)
 		memcpy(d->mac, d->mac_before_enslave, FO_MAC_LEN);
 	q_link(fk, d);
@@ -288,6 +310,14 @@ static void note_found(struct fk *fk, struct fk_dev *d)
 		if (!fk->eng || fk_pair_of(fk, d->ifindex, &v) < 0 || v.transaction_phase != 0 ||
 		    v.rolling_back)
 			return;
+		/*
+		 * Nor before the engine has heard of the change: "as found" is
+		 * what it was told, and that is still the state before the
+		 * change (a first write that does not care, e.g. the address
+		 * generation mode, comes before the news).
+		 */
+		if (d->told_up != d->up || !streq(d->told_name, d->name))
+			return;
 		d->ext_touched = false;
 	}
 	/* as the engine found it: what it had been told (it cannot know better) */
@@ -295,6 +325,8 @@ static void note_found(struct fk *fk, struct fk_dev *d)
 	d->refused_write = false;
 	d->found_up = d->told_up;
 	strscpy(d->found_name, IFNAMSIZ, d->told_name);
+	d->found_has_agm = d->told_has_agm;
+	d->found_agm = d->told_agm;
 }
 
 /*
@@ -428,7 +460,7 @@ static int execute(struct fk *fk, const struct fo_action *a, int *ret_new)
 			return -ENODEV;
 		if (!is_agg(d) && !d->master)
 			note_found(fk, d);
-		d->up = a->type == FO_ACT_SET_UP;
+		set_open(fk, d, a->type == FO_ACT_SET_UP);
 		q_link(fk, d);
 		if ((m = fk_dev(fk, d->master)))
 			reselect(fk, m);
@@ -486,7 +518,7 @@ static int execute(struct fk *fk, const struct fo_action *a, int *ret_new)
 		d->master = m->ifindex;
 		memcpy(d->mac, m->mac, FO_MAC_LEN);
 		d->mtu = m->mtu;
-		d->up = true;
+		set_open(fk, d, true); /* the master opens it: addrconf runs here */
 		q_link(fk, d);
 		reselect(fk, m);
 		q_link(fk, m);
@@ -521,6 +553,21 @@ static int execute(struct fk *fk, const struct fo_action *a, int *ret_new)
 			return -ENOENT;
 		d->active = o->ifindex;
 		q_link(fk, d);
+		return 0;
+	case FO_ACT_SET_ADDR_GEN_MODE:
+		if (!d)
+			return -ENODEV;
+		if (!d->ipv6)
+			return -EAFNOSUPPORT;
+		if (a->addr_gen_mode > FO_ADDR_GEN_MODE_MAX)
+			return -EINVAL;
+		if (!is_agg(d) && !d->master)
+			note_found(fk, d);
+		/* over netlink the kernel only stores the mode: no address comes or goes */
+		d->addr_gen_mode = a->addr_gen_mode;
+		/* and announces it through netdev_state_change(): only for a device that is up */
+		if (d->up)
+			q_link(fk, d);
 		return 0;
 	case FO_ACT_EVENT:
 	case FO_ACT_MAX:
@@ -573,6 +620,8 @@ static void feed(struct fk *fk, const struct fo_obs *o)
 					      d->told_master < FK_IFINDEX_MAX &&
 					      fk->created[d->told_master];
 			d->told_has_addresses = o->link.has_addresses;
+			d->told_has_agm = o->link.has_addr_gen_mode;
+			d->told_agm = o->link.addr_gen_mode;
 		}
 	}
 	r = pairing_feed(fk->eng, o, fk->now, &out);
@@ -801,6 +850,9 @@ int fk_add_standby(struct fk *fk, const char *name, const uint8_t mac[FO_MAC_LEN
 		.initialized = true,
 		.virtio = true,
 		.group_id = group_id,
+		.ipv6 = true,
+		.addr_gen_mode = FO_ADDR_GEN_MODE_EUI64,
+		.ll = up,
 	};
 
 	strscpy(t.name, IFNAMSIZ, name);
@@ -817,6 +869,7 @@ int fk_add_vf(struct fk *fk, const char *name, const uint8_t mac[FO_MAC_LEN], ui
 	struct fk_dev t = {
 		.carrier = true, .has_perm_mac = true, .mtu = 1500, .min_mtu = 68, .max_mtu = 9710,
 		.udev_known = true, .initialized = initialized, .group_id = group_id,
+		.ipv6 = true, .addr_gen_mode = FO_ADDR_GEN_MODE_EUI64,
 	};
 
 	strscpy(t.name, IFNAMSIZ, name);
@@ -879,11 +932,22 @@ void fk_admin_set_up(struct fk *fk, int ifindex, bool up)
 
 	if (!d)
 		return;
-	d->up = up;
+	set_open(fk, d, up);
 	external_change(fk, d);
 	q_link(fk, d);
 	if ((m = fk_dev(fk, d->master)))
 		reselect(fk, m);
+}
+
+void fk_admin_set_addr_gen_mode(struct fk *fk, int ifindex, uint8_t mode)
+{
+	struct fk_dev *d = fk_dev(fk, ifindex);
+
+	if (!d || !d->ipv6)
+		return;
+	d->addr_gen_mode = mode;
+	external_change(fk, d);
+	q_link(fk, d);
 }
 
 void fk_set_addresses(struct fk *fk, int ifindex, bool has)
@@ -936,7 +1000,7 @@ int fk_admin_foreign_bond(struct fk *fk, const char *name, int slave_ifindex)
 	if (s && !s->master) {
 		memcpy(s->mac_before_enslave, s->mac, FO_MAC_LEN);
 		s->master = ifindex;
-		s->up = true;
+		set_open(fk, s, true);
 		external_change(fk, s);
 		q_link(fk, s);
 		reselect(fk, b);
@@ -1067,6 +1131,10 @@ void fk_check_quiescent(struct fk *fk)
 		struct fk_dev *d = &fk->dev[i];
 		struct fk_dev *m;
 
+		/* a member of our aggregate carries no IPv6 address of its own */
+		if (d->exists && d->ll && (m = fk_dev(fk, d->master)) && is_ours(m))
+			violation(fk, "%s in %s has an IPv6 link-local address", d->name,
+				  m->name);
 		if (!d->exists || !d->found_valid || d->refused_write)
 			continue;
 		m = fk_dev(fk, d->master);
@@ -1081,6 +1149,9 @@ void fk_check_quiescent(struct fk *fk)
 		if (d->up != d->found_up)
 			violation(fk, "%s left %s (found %s)", d->name, d->up ? "up" : "down",
 				  d->found_up ? "up" : "down");
+		else if (d->found_has_agm && d->ipv6 && d->addr_gen_mode != d->found_agm)
+			violation(fk, "%s left with IPv6 address generation mode %u (found %u)",
+				  d->name, d->addr_gen_mode, d->found_agm);
 		/* the engine renames standbys only; VFs are renamed by udev */
 		else if (d->virtio && !streq(d->name, d->found_name) &&
 			 !fk_by_name(fk, d->found_name))

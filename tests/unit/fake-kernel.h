@@ -45,6 +45,14 @@ struct fk_dev {
 	bool xdp, has_addresses;
 	char primary_name[IFNAMSIZ]; /* bond: params.primary */
 	int active;                  /* bond active slave / team activeport */
+	/*
+	 * IPv6 (addrconf): a device with ipv6 reports its addr_gen_mode and
+	 * gets a link-local address (ll) when it opens, unless the mode is
+	 * NONE or it is a bond's slave (IFF_SLAVE); closing it drops the ll.
+	 */
+	bool ipv6;
+	uint8_t addr_gen_mode;
+	bool ll;
 
 	/* udev */
 	bool udev_known, initialized;
@@ -56,6 +64,8 @@ struct fk_dev {
 
 	/* invariant bookkeeping: the device as the engine found it */
 	bool found_valid, found_up;
+	bool found_has_agm;          /* what the engine was told of its addr_gen_mode */
+	uint8_t found_agm;
 	char found_name[IFNAMSIZ];
 	bool refused_write;          /* the kernel (fault) refused a write for good: no judging */
 	/* what the engine was told last (it cannot know better): ownership is judged on this */
@@ -65,6 +75,8 @@ struct fk_dev {
 	char told_name[IFNAMSIZ];
 	bool ext_touched;            /* another actor changed it since the engine found it */
 	bool told_has_addresses;
+	bool told_has_agm;
+	uint8_t told_agm;
 };
 
 struct fk;
@@ -127,6 +139,7 @@ void fk_admin_release(struct fk *fk, int ifindex);
 void fk_admin_delete(struct fk *fk, int ifindex);
 int fk_admin_foreign_bond(struct fk *fk, const char *name, int slave_ifindex);
 void fk_admin_set_alias(struct fk *fk, int ifindex, const char *alias);
+void fk_admin_set_addr_gen_mode(struct fk *fk, int ifindex, uint8_t mode);
 void fk_touch(struct fk *fk, int ifindex); /* re-announce a device (RTM_NEWLINK + udev change) */
 
 /* The daemon. */

@@ -76,6 +76,30 @@ START_TEST(test_set_mtu)
 }
 END_TEST
 
+START_TEST(test_set_addr_gen_mode)
+{
+	static const uint8_t want[] = {
+		0x30, 0, 0, 0, 0x10, 0, 0x05, 0, 4, 0, 0, 0, 0, 0, 0, 0, /* RTM_NEWLINK REQ|ACK seq 4 */
+		0, 0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,          /* ifindex 9, no flag change */
+		16, 0, 26, 0,                                            /* IFLA_AF_SPEC */
+		12, 0, 10, 0,                                            /*   AF_INET6 */
+		5, 0, 8, 0, 1, 0, 0, 0,                                  /*     ADDR_GEN_MODE none */
+	};
+	struct fo_action a = { .type = FO_ACT_SET_ADDR_GEN_MODE, .ifindex = 9,
+			       .addr_gen_mode = FO_ADDR_GEN_MODE_NONE };
+	uint8_t buf[NLBUILD_REQ_MAX];
+	size_t len;
+
+	ck_golden(buf, build(&a, NULL, 4, buf), want);
+	/* the restore: the same message with the mode found (stable privacy here) */
+	a.addr_gen_mode = 2;
+	len = build(&a, NULL, 4, buf);
+	ck_assert_uint_eq(len, sizeof(want));
+	ck_assert_mem_eq(buf, want, 44);
+	ck_assert_uint_eq(buf[44], 2);
+}
+END_TEST
+
 START_TEST(test_set_down_up)
 {
 	static const uint8_t down[] = {
@@ -368,6 +392,10 @@ START_TEST(test_dumps_and_lookup)
 		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 		9, 0, 3, 0, 'e', 't', 'h', '0', 0, 0, 0, 0,
 	};
+	static const uint8_t byindex[] = {
+		0x20, 0, 0, 0, 0x12, 0, 0x01, 0, 4, 0, 0, 0, 0, 0, 0, 0, /* RTM_GETLINK REQ seq 4 */
+		0, 0, 0, 0, 42, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,         /* ifindex 42 */
+	};
 	uint8_t buf[NLBUILD_REQ_MAX];
 	size_t len = 0;
 
@@ -378,6 +406,10 @@ START_TEST(test_dumps_and_lookup)
 	ck_assert_int_eq(nlbuild_link_get_by_name(3, "eth0", buf, sizeof(buf), &len), 0);
 	ck_golden(buf, len, byname);
 	ck_assert_int_eq(nlbuild_link_get_by_name(3, "a/b", buf, sizeof(buf), &len), -EINVAL);
+	ck_assert_int_eq(nlbuild_link_get(4, 42, buf, sizeof(buf), &len), 0);
+	ck_golden(buf, len, byindex);
+	ck_assert_int_eq(nlbuild_link_get(4, 0, buf, sizeof(buf), &len), -EINVAL);
+	ck_assert_int_eq(nlbuild_link_get(4, 42, buf, 20, &len), -ENOBUFS);
 	ck_assert_int_eq(nlbuild_link_dump(1, buf, 16, &len), -ENOBUFS);
 }
 END_TEST
@@ -400,6 +432,8 @@ START_TEST(test_invalid_requests)
 		{ .type = FO_ACT_ENSLAVE, .ifindex = 3, .master_ifindex = 0 },
 		{ .type = FO_ACT_SET_DOWN, .ifindex = 0 },
 		{ .type = FO_ACT_SET_PRIMARY, .ifindex = 3, .arg_ifindex = -1 },
+		{ .type = FO_ACT_SET_ADDR_GEN_MODE, .ifindex = 3, .addr_gen_mode = 4 },
+		{ .type = FO_ACT_SET_ADDR_GEN_MODE, .ifindex = 0 },
 		{ .type = FO_ACT_EVENT, .ifindex = 3 },
 		{ .type = FO_ACT_MAX, .ifindex = 3 },
 		{ .type = FO_ACT_INVALID, .ifindex = 3 },
@@ -570,6 +604,15 @@ START_TEST(test_parse_link_full)
 	x = w_nest(&w, 43);
 	w_u8(&w, 2, 1);                      /* XDP_ATTACHED_DRV */
 	w_end(&w, x);
+	x = w_nest(&w, 26);                  /* IFLA_AF_SPEC */
+	ld = w_nest(&w, 2);                  /* AF_INET: skipped */
+	w_u8(&w, 8, 3);
+	w_end(&w, ld);
+	ld = w_nest(&w, 10);                 /* AF_INET6 */
+	w_u32(&w, 1, 0x80000000);            /* IFLA_INET6_FLAGS: skipped */
+	w_u8(&w, 8, 1);                      /* IFLA_INET6_ADDR_GEN_MODE none */
+	w_end(&w, ld);
+	w_end(&w, x);
 	li = w_nest(&w, 18);
 	w_str(&w, 1, "bond");
 	w_str(&w, 4, "bond");
@@ -600,6 +643,8 @@ START_TEST(test_parse_link_full)
 	ck_assert_int_eq(l.active_ifindex, 5);
 	ck_assert_int_eq(l.bond_primary_ifindex, 6);
 	ck_assert(!l.has_addresses);
+	ck_assert(l.has_addr_gen_mode);
+	ck_assert_uint_eq(l.addr_gen_mode, 1);
 
 	/* The same as RTM_DELLINK is "gone". */
 	w.b[4] = 17;
@@ -660,6 +705,8 @@ START_TEST(test_parse_link_carrier)
 	w_fin(&w);
 	ck_assert_int_eq(nlbuild_parse_link(w.b, w.len, &l, &gone, &why), 1);
 	ck_assert(l.carrier);
+	/* no IFLA_AF_SPEC (a kernel without IPv6 on it): the mode is unknown */
+	ck_assert(!l.has_addr_gen_mode);
 
 	/* Up without LOWER_UP: no carrier whatever IFLA_CARRIER says. */
 	w_hdr(&w, 16, 0);
@@ -721,7 +768,7 @@ START_TEST(test_parse_link_malformed)
 	bool gone;
 	int i;
 
-	for (i = 0; i < 11; i++) {
+	for (i = 0; i < 13; i++) {
 		uint8_t big[20] = { 0 };
 
 		w_hdr(&w, 16, 0);
@@ -789,6 +836,24 @@ START_TEST(test_parse_link_malformed)
 			w_u8(&w, 2, 1);
 			w_end(&w, d);
 			w_end(&w, n);
+			break;
+		}
+		case 11: /* IFLA_INET6_ADDR_GEN_MODE of 4 bytes */
+		case 12: /* AF_INET6 nest claiming more than IFLA_AF_SPEC holds */
+		{
+			size_t n, d;
+
+			w_str(&w, 3, "x");
+			n = w_nest(&w, 26);
+			d = w_nest(&w, 10);
+			if (i == 11)
+				w_u32(&w, 8, 1);
+			else
+				w_u8(&w, 8, 1);
+			w_end(&w, d);
+			w_end(&w, n);
+			if (i == 12)
+				w.b[d] = 40;
 			break;
 		}
 		}
@@ -1104,6 +1169,7 @@ static Suite *suite(void)
 	TCase *b = tcase_create("build"), *p = tcase_create("parse");
 
 	tcase_add_test(b, test_set_mtu);
+	tcase_add_test(b, test_set_addr_gen_mode);
 	tcase_add_test(b, test_set_down_up);
 	tcase_add_test(b, test_rename);
 	tcase_add_test(b, test_enslave_release);

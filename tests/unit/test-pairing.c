@@ -1396,6 +1396,161 @@ START_TEST(test_team_follows_carrier)
 }
 END_TEST
 
+/* Count the engine's requests of one type (the fault hook sees every request). */
+struct count_req {
+	enum fo_action_type type;
+	unsigned n;
+	uint8_t last_mode;
+	enum fo_action_type fail_type;  /* fail this type ... */
+	int fail_error;                 /* ... with this, when not 0 */
+};
+
+static int count_fault(struct fk *fk, const struct fo_action *a, uint64_t n, void *ud)
+{
+	struct count_req *c = ud;
+
+	if (a->type == c->type) {
+		c->n++;
+		c->last_mode = a->addr_gen_mode;
+	}
+	if (c->fail_error && a->type == c->fail_type)
+		return c->fail_error;
+	return 0;
+}
+
+/* Team ports get no link-local address: the mode is set to none before they join. */
+START_TEST(test_team_members_no_ipv6)
+{
+	struct fk fk;
+	struct count_req c = { .type = FO_ACT_SET_ADDR_GEN_MODE };
+	uint64_t before;
+	int s, vf, vf2;
+	uint8_t mac[FO_MAC_LEN];
+
+	fk_init(&fk, &(struct fo_config) { 0 });
+	fk.cfg = cfg_default();
+	fk.cfg.backend = FO_BACKEND_TEAM;
+	world_basic(&fk, &s, &vf);
+	fk.fault = count_fault;
+	fk.fault_userdata = &c;
+	fk.verbose = getenv("FK_VERBOSE") != NULL;
+	fk_start(&fk);
+	run(&fk);
+	ck_assert_str_eq(fk_by_name(&fk, "ens4")->kind, "team");
+	ck_assert_uint_eq(c.n, 2); /* standby, VF */
+	ck_assert_uint_eq(c.last_mode, FO_ADDR_GEN_MODE_NONE);
+	ck_assert_uint_eq(fk_dev(&fk, s)->addr_gen_mode, FO_ADDR_GEN_MODE_NONE);
+	ck_assert_uint_eq(fk_dev(&fk, vf)->addr_gen_mode, FO_ADDR_GEN_MODE_NONE);
+	ck_assert(fk_dev(&fk, s)->up && !fk_dev(&fk, s)->ll);
+	ck_assert(fk_dev(&fk, vf)->up && !fk_dev(&fk, vf)->ll);
+	/* rename, create, mode+enslave standby, activeport, mode+enslave VF, activeport */
+	ck_assert_uint_eq(fk.requests, 8);
+
+	/* a replugged VF gets the same treatment */
+	fk_remove(&fk, vf);
+	run(&fk);
+	fk_mac(mac, 1);
+	vf2 = fk_add_vf(&fk, "ens6", mac, 0, true);
+	run(&fk);
+	ck_assert_int_eq(fk_dev(&fk, vf2)->master, fk_by_name(&fk, "ens4")->ifindex);
+	ck_assert_uint_eq(fk_dev(&fk, vf2)->addr_gen_mode, FO_ADDR_GEN_MODE_NONE);
+	ck_assert(!fk_dev(&fk, vf2)->ll);
+	ck_assert_uint_eq(c.n, 3);
+
+	/* a restart adopts the team: the modes are right, nothing is written */
+	fk_stop(&fk);
+	fk_start(&fk);
+	before = c.n;
+	run(&fk);
+	ck_assert_uint_eq(fk.requests_since_start, 0);
+	ck_assert_uint_eq(c.n, before);
+	fk_done(&fk);
+}
+END_TEST
+
+/* Bonding's slaves are IFF_SLAVE (no addrconf): their mode is left alone. */
+START_TEST(test_bond_members_mode_untouched)
+{
+	struct fk fk;
+	struct count_req c = { .type = FO_ACT_SET_ADDR_GEN_MODE };
+	int s, vf;
+
+	fk_init(&fk, &(struct fo_config) { 0 });
+	fk.cfg = cfg_default();
+	world_basic(&fk, &s, &vf);
+	fk.fault = count_fault;
+	fk.fault_userdata = &c;
+	fk_start(&fk);
+	run(&fk);
+	ck_assert_str_eq(fk_by_name(&fk, "ens4")->kind, "bond");
+	ck_assert_uint_eq(c.n, 0);
+	ck_assert_uint_eq(fk_dev(&fk, s)->addr_gen_mode, FO_ADDR_GEN_MODE_EUI64);
+	ck_assert(fk_dev(&fk, s)->up && !fk_dev(&fk, s)->ll);
+	ck_assert(fk_dev(&fk, vf)->up && !fk_dev(&fk, vf)->ll);
+	fk_done(&fk);
+}
+END_TEST
+
+/* A member whose mode is unknown (no IPv6) or already none costs no request. */
+START_TEST(test_team_mode_unknown_or_none)
+{
+	struct fk fk;
+	struct count_req c = { .type = FO_ACT_SET_ADDR_GEN_MODE };
+	int s, vf;
+
+	fk_init(&fk, &(struct fo_config) { 0 });
+	fk.cfg = cfg_default();
+	fk.cfg.backend = FO_BACKEND_TEAM;
+	world_basic(&fk, &s, &vf);
+	fk_dev(&fk, s)->ipv6 = false;
+	fk_dev(&fk, vf)->addr_gen_mode = FO_ADDR_GEN_MODE_NONE;
+	fk.fault = count_fault;
+	fk.fault_userdata = &c;
+	fk_start(&fk);
+	run(&fk);
+	ck_assert_int_eq(fk_dev(&fk, vf)->master, fk_by_name(&fk, "ens4")->ifindex);
+	ck_assert_uint_eq(c.n, 0);
+	ck_assert(!fk_dev(&fk, vf)->ll);
+	fk_done(&fk);
+}
+END_TEST
+
+/* A failed build gives the member back with the mode it was found with. */
+START_TEST(test_team_rollback_restores_mode)
+{
+	static const uint8_t modes[] = { FO_ADDR_GEN_MODE_EUI64, 2 /* stable privacy */ };
+
+	for (size_t i = 0; i < ELEMENTSOF(modes); i++) {
+		struct fk fk;
+		struct count_req c = { .type = FO_ACT_SET_ADDR_GEN_MODE,
+				       .fail_type = FO_ACT_ENSLAVE,
+				       .fail_error = -EPERM };
+		uint8_t mac[FO_MAC_LEN];
+		int s;
+
+		fk_init(&fk, &(struct fo_config) { 0 });
+		fk.cfg = cfg_default();
+		fk.cfg.backend = FO_BACKEND_TEAM;
+		fk_mac(mac, 1);
+		s = fk_add_standby(&fk, "ens4", mac, 0, true);
+		fk_dev(&fk, s)->addr_gen_mode = modes[i];
+		fk.fault = count_fault;
+		fk.fault_userdata = &c;
+		fk_start(&fk);
+		run(&fk);
+		/* set to none, then back after the refused enslave */
+		ck_assert_uint_eq(c.n, 2);
+		ck_assert_uint_eq(c.last_mode, modes[i]);
+		ck_assert_ptr_nonnull(fk_by_name(&fk, "ens4"));
+		ck_assert_str_eq(fk_by_name(&fk, "ens4")->kind, "");
+		ck_assert_uint_eq(fk_dev(&fk, s)->addr_gen_mode, modes[i]);
+		/* and up again, with its link-local address */
+		ck_assert(fk_dev(&fk, s)->up && fk_dev(&fk, s)->ll);
+		fk_done(&fk);
+	}
+}
+END_TEST
+
 /* ------------------------------------------------------------ config reload */
 
 START_TEST(test_reload_keeps_pairs)
@@ -1711,6 +1866,10 @@ static Suite *pairing_suite(int argc, char **argv)
 		{ "fight_aggregate_deleted", test_fight_aggregate_deleted },
 		{ "unplug_is_not_a_fight", test_unplug_is_not_a_fight },
 		{ "team_follows_carrier", test_team_follows_carrier },
+		{ "team_members_no_ipv6", test_team_members_no_ipv6 },
+		{ "bond_members_mode_untouched", test_bond_members_mode_untouched },
+		{ "team_mode_unknown_or_none", test_team_mode_unknown_or_none },
+		{ "team_rollback_restores_mode", test_team_rollback_restores_mode },
 		{ "reload_keeps_pairs", test_reload_keeps_pairs },
 		{ "rescan_waits_for_dumps", test_rescan_waits_for_dumps },
 		{ "views", test_views },

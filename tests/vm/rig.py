@@ -591,6 +591,13 @@ class Vm:
         self.nics = [n for n in self.nics if n.id != dev_id]
         return t0, t
 
+    def set_link(self, name, up):
+        """QMP set_link on a NIC (device id) or netdev: the guest sees its
+        carrier go or come.  Returns the time the command was sent."""
+        t0 = now()
+        self.qmp.cmd("set_link", name=name, up=bool(up))
+        return t0
+
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
 

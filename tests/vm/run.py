@@ -24,6 +24,7 @@ sys.dont_write_bytecode = True  # nothing written into the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from rig import HERE, Nic, Rig, RigError, Vm, fmt, now  # noqa: E402
 import sc_learn  # noqa: E402
+import sc_team  # noqa: E402
 
 TOP = os.path.dirname(os.path.dirname(HERE))
 MAC1 = "52:54:00:12:34:56"   # the pair the image's network config is for
@@ -36,7 +37,7 @@ AGG = "enp1s0"               # the standby's name (slot 1), taken over by the ag
 GROUPS = [
     ("selftest", ["rig-selftest"]),
     ("bond", ["boot", "restart", "hotplug", "hotplug-learn", "migration"]),
-    ("team", ["team", "team-learn"]),
+    ("team", sc_team.SCENARIOS + ["team-learn"]),
     ("kernel", ["kernel-owned"]),
 ]
 SCENARIOS = [s for _, ss in GROUPS for s in ss]
@@ -44,9 +45,6 @@ NEEDS_FAILOVERD = set(SCENARIOS) - {"rig-selftest"}
 # Scenarios the default run reports as SKIP with the reason, until fixed;
 # naming one on the command line still runs it.
 KNOWN_FAILING = {
-    "team": "team backend: the pair comes up, but the standby port keeps an IPv6 link-local "
-            "address (team ports, unlike bond slaves, still run addrconf; failoverd does not "
-            "turn it off yet; tests/vm/run team reproduces it)",
     "team-learn": "learning bridge, team backend: the team driver sends no gratuitous ARP / NA "
                   "when activeport changes (only when a port is enabled, and notify_peers_count "
                   "is 0 unless set), so the host keeps sending to the old port; "
@@ -528,11 +526,6 @@ def scenario_migration(run, g, res):
                fmt(t_up - t_add), fmt(t_vf - t_add), st["lost"]))
 
 
-def scenario_team(run, g, res):
-    scenario_boot(run, g, res, backend="team")
-    hotplug_cycle(run, g, res, "vf1", 3, backend="team")
-
-
 def scenario_kernel_owned(run, g, res):
     check_failoverd(g)
     ok = g.vm.shell.wait_true(
@@ -604,9 +597,12 @@ def group_demo(run, g, want):
 SCENARIO_FN = {
     "boot": scenario_boot, "restart": scenario_restart, "hotplug": scenario_hotplug,
     "hotplug-learn": scenario_hotplug_learn, "migration": scenario_migration,
-    "team": scenario_team, "team-learn": scenario_team_learn,
+    "team-learn": scenario_team_learn,
     "kernel-owned": scenario_kernel_owned,
 }
+# Scenario modules get this module (its Fail, helpers, constants) as `lib`.
+for _name, _fn in sc_team.SCENARIO_FN.items():
+    SCENARIO_FN[_name] = (lambda f: lambda run, g, res: f(run, g, res, sys.modules[__name__]))(_fn)
 
 
 def group_failoverd(run, g, want):
@@ -630,7 +626,7 @@ def group_failoverd(run, g, want):
     g.vf = nics[1]
     ok = True
     try:
-        g.boot(nics, "fo.conf=%s" % conf)
+        g.boot(nics, ("fo.conf=%s " % conf) + (sc_team.APPEND if g.name == "team" else ""))
         g.ping = run.rig.ping(GUEST_ADDR)
     except (Fail, RigError) as e:
         for s in want:
