@@ -57,10 +57,6 @@ KNOWN_FAILING = {
     "rel-flap": "rig: QMP set_link on the VF's device id left the guest's carrier_changes at +0 "
                 "in the one run (bookworm, TCG, load 6-8), so the flapping never reached the "
                 "guest; not understood yet (netdev id instead?); tests/vm/run rel-flap",
-    "team-learn": "learning bridge, team backend: the team driver sends no gratuitous ARP / NA "
-                  "when activeport changes (only when a port is enabled, and notify_peers_count "
-                  "is 0 unless set), so the host keeps sending to the old port; "
-                  "tests/vm/run team-learn",
 }
 
 # Guests the default run boots, and what it runs on each: everything on
