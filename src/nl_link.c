@@ -1122,6 +1122,9 @@ bool nl_link_resync_pending(const struct nl_link *l)
 struct lookup {
 	int ifindex;
 	char kind[FO_KIND_LEN];
+	uint32_t group;
+	bool has_alias;
+	int master_ifindex;
 };
 
 static int lookup_reply(const void *msg, size_t len, void *ud)
@@ -1134,6 +1137,9 @@ static int lookup_reply(const void *msg, size_t len, void *ud)
 	if (nlbuild_parse_link(msg, len, &li, &gone, &why) > 0 && !gone) {
 		lk->ifindex = li.ifindex;
 		strscpy(lk->kind, sizeof(lk->kind), li.kind);
+		lk->group = li.group;
+		lk->has_alias = li.alias[0] != '\0';
+		lk->master_ifindex = li.master_ifindex;
 	}
 	return 0;
 }
@@ -1223,15 +1229,30 @@ static int execute_create(struct nl_link *l, const struct fo_action *a, const st
 	if (!ops)
 		return log_err_errno(-EINVAL, "%s: create: unknown backend %d", ifname, a->backend);
 	r = send_link_request(l, a, cfg, ifname, noack);
-	if (r < 0)
+	if (r == -EEXIST) {
+		/*
+		 * One case of EEXIST is ours to finish: an aggregate a killed
+		 * failoverd created (still in NLBUILD_CREATE_GROUP) but did
+		 * not mark.  Nobody else creates links in that group; an
+		 * enslaved or marked link is never taken.
+		 */
+		if (lookup_by_name(l, a->name, &lk) < 0 || !streq(lk.kind, ops->name) ||
+		    lk.group != NLBUILD_CREATE_GROUP || lk.has_alias || lk.master_ifindex > 0)
+			return r;
+		log_notice("%s: taking over the %s a previous failoverd created but did not mark "
+			   "(ifindex %d, group 0x%x)", ifname, ops->name, lk.ifindex, lk.group);
+	} else if (r < 0)
 		return r;
-	/* NLM_F_ECHO on RTM_NEWLINK is not honoured by every kernel: look the name up. */
-	r = lookup_by_name(l, a->name, &lk);
-	if (r < 0)
-		return log_err_errno(r, "%s: created, but cannot find it again: %m", ifname);
-	if (!streq(lk.kind, ops->name))
-		return log_err_errno(-EEXIST, "%s: created, but the name now belongs to a '%s' link",
-				     ifname, lk.kind);
+	else {
+		/* NLM_F_ECHO on RTM_NEWLINK is not honoured by every kernel: look the name up. */
+		r = lookup_by_name(l, a->name, &lk);
+		if (r < 0)
+			return log_err_errno(r, "%s: created, but cannot find it again: %m", ifname);
+		if (!streq(lk.kind, ops->name))
+			return log_err_errno(-EEXIST,
+					     "%s: created, but the name now belongs to a '%s' link",
+					     ifname, lk.kind);
+	}
 	r = set_marker(l, lk.ifindex, a->alias, ifname);
 	if (r >= 0 && ops->post_create)
 		r = ops->post_create(l, lk.ifindex, cfg, ifname);

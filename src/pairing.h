@@ -178,6 +178,7 @@ struct fo_link_info { /* from rtnetlink (RTM_NEWLINK) */
 	 */
 	bool has_addr_gen_mode;
 	uint8_t addr_gen_mode;
+	uint32_t group;                 /* IFLA_GROUP (netdev group), 0 = default */
 };
 
 struct fo_device_info { /* from udev + sysfs */

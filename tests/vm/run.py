@@ -54,9 +54,6 @@ KNOWN_FAILING = {
                  "enp1s0 is answered EEXIST although ip monitor shows its own bond appear "
                  "(unmarked, down); the engine retries and never converges (docs/testing.md, "
                  "Guest reliability scenarios; tests/vm/run rel-fault)",
-    "rel-flap": "rig: QMP set_link on the VF's device id left the guest's carrier_changes at +0 "
-                "in the one run (bookworm, TCG, load 6-8), so the flapping never reached the "
-                "guest; not understood yet (netdev id instead?); tests/vm/run rel-flap",
 }
 
 # Guests the default run boots, and what it runs on each: everything on
