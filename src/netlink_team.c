@@ -54,9 +54,10 @@ static int team_family(const char *ifname, uint16_t *ret)
 	return 0;
 }
 
-static int team_set_option(struct nl_link *l, int team_ifindex, const char *ifname,
-			   const char *option, enum nlbuild_team_type type, const void *data,
-			   size_t data_len)
+/* port_ifindex 0: an option of the team itself; > 0: a per-port option of that port. */
+static int team_set_option(struct nl_link *l, int team_ifindex, int port_ifindex,
+			   const char *ifname, const char *option, enum nlbuild_team_type type,
+			   const void *data, size_t data_len)
 {
 	uint8_t req[NLBUILD_REQ_MAX];
 	char what[64];
@@ -67,8 +68,12 @@ static int team_set_option(struct nl_link *l, int team_ifindex, const char *ifna
 	r = team_family(ifname, &family);
 	if (r < 0)
 		return r;
-	r = nlbuild_team_set_option(family, 0, team_ifindex, option, type, data, data_len, req,
-				    sizeof(req), &len);
+	if (port_ifindex > 0)
+		r = nlbuild_team_set_port_option(family, 0, team_ifindex, port_ifindex, option, type,
+						 data, data_len, req, sizeof(req), &len);
+	else
+		r = nlbuild_team_set_option(family, 0, team_ifindex, option, type, data, data_len,
+					    req, sizeof(req), &len);
 	if (r < 0)
 		return log_err_errno(r, "%s: cannot build the team option request '%s'", ifname,
 				     option);
@@ -86,23 +91,78 @@ static int team_set_option(struct nl_link *l, int team_ifindex, const char *ifna
  * activebackup must be chosen before any port is added; teamd's default
  * "roundrobin" would transmit on both members.
  */
-static int team_post_create(struct nl_link *l, int ifindex, const char *ifname)
+static int team_post_create(struct nl_link *l, int ifindex, const struct fo_config *cfg,
+			    const char *ifname)
 {
 	static const char mode[] = "activebackup";
+	uint32_t count, interval;
+	int r;
 
-	return team_set_option(l, ifindex, ifname, "mode", NLBUILD_TEAM_STRING, mode, sizeof(mode));
+	r = team_set_option(l, ifindex, 0, ifname, "mode", NLBUILD_TEAM_STRING, mode, sizeof(mode));
+	if (r < 0 || !cfg || cfg->bond.num_peer_notif == 0)
+		return r;
+	/*
+	 * The team's peer notification is off by default (count 0).  The
+	 * bond's settings say how the guest is announced after a switch;
+	 * "kernel default" (-1) means the bond's default, one of each.
+	 */
+	count = cfg->bond.num_peer_notif < 0 ? 1 : (uint32_t) cfg->bond.num_peer_notif;
+	r = team_set_option(l, ifindex, 0, ifname, "notify_peers_count", NLBUILD_TEAM_U32, &count,
+			    sizeof(count));
+	if (r < 0 || cfg->bond.peer_notif_delay <= 0)
+		return r;
+	interval = (uint32_t) cfg->bond.peer_notif_delay;
+	return team_set_option(l, ifindex, 0, ifname, "notify_peers_interval", NLBUILD_TEAM_U32,
+			       &interval, sizeof(interval));
 }
 
-static int team_set_active(struct nl_link *l, int master_ifindex, int port_ifindex,
+static int team_set_enabled(struct nl_link *l, int master_ifindex, int port_ifindex,
+			    const char *ifname, bool on)
+{
+	uint8_t v = on;
+
+	return team_set_option(l, master_ifindex, port_ifindex, ifname, "enabled",
+			       NLBUILD_TEAM_FLAG, &v, sizeof(v));
+}
+
+/*
+ * The team driver announces the guest (NETDEV_NOTIFY_PEERS: gratuitous
+ * ARP, unsolicited NA, notify_peers_count times) only from
+ * team_port_enable(), which does nothing for a port already enabled, and
+ * never when activeport changes.  So, with announce: disable the new port
+ * (it is not the active one yet, so in activebackup mode this changes no
+ * traffic: its frames already stay off the team), switch, enable it.  The
+ * notification is queued after the switch, so it leaves by the new port.
+ * Between the last two requests frames arriving on the new port are not
+ * delivered to the team: microseconds, against seconds of a learning
+ * bridge sending to the old port.
+ */
+static int team_set_active(struct nl_link *l, int master_ifindex, int port_ifindex, bool announce,
 			   const char *ifname)
 {
 	uint32_t port;
+	int r;
 
 	if (port_ifindex < 0)
 		return -EINVAL;
 	port = (uint32_t) port_ifindex;
-	return team_set_option(l, master_ifindex, ifname, "activeport", NLBUILD_TEAM_U32, &port,
-			       sizeof(port));
+	/* activeport 0 (no port) has nobody to announce */
+	announce = announce && port_ifindex > 0;
+	if (announce) {
+		r = team_set_enabled(l, master_ifindex, port_ifindex, ifname, false);
+		if (r < 0)
+			return r;
+	}
+	r = team_set_option(l, master_ifindex, 0, ifname, "activeport", NLBUILD_TEAM_U32, &port,
+			    sizeof(port));
+	if (announce) {
+		/* enable again even when the switch failed: a disabled port would stay deaf */
+		int k = team_set_enabled(l, master_ifindex, port_ifindex, ifname, true);
+
+		if (r >= 0)
+			r = k;
+	}
+	return r;
 }
 
 struct options_reply {

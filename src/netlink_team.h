@@ -20,9 +20,15 @@ struct nlteam_ops {
 	const char *name;          /* config name and IFLA_INFO_KIND: "bond", "team" */
 	enum fo_backend backend;
 	/* Right after the aggregate's RTM_NEWLINK was ACKed (team: mode activebackup). */
-	int (*post_create)(struct nl_link *l, int ifindex, const char *ifname);
-	/* FO_ACT_SET_ACTIVE when it is not an rtnetlink request (team: activeport). */
-	int (*set_active)(struct nl_link *l, int master_ifindex, int port_ifindex,
+	/* (team: mode activebackup, notify_peers_count/interval from cfg->bond's peer settings) */
+	int (*post_create)(struct nl_link *l, int ifindex, const struct fo_config *cfg,
+			   const char *ifname);
+	/*
+	 * FO_ACT_SET_ACTIVE when it is not an rtnetlink request (team:
+	 * activeport; with announce, the new port is re-enabled around it so
+	 * the team notifies peers).
+	 */
+	int (*set_active)(struct nl_link *l, int master_ifindex, int port_ifindex, bool announce,
 			  const char *ifname);
 	/* The active member when the link message does not carry it (team); a read. */
 	int (*read_active)(struct nl_link *l, int master_ifindex, const char *ifname,

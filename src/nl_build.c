@@ -564,15 +564,16 @@ static int put_genl(struct msgbuf *m, uint16_t family, uint16_t flags, uint32_t 
 	return 0;
 }
 
-int nlbuild_team_set_option(uint16_t family, uint32_t seq, int team_ifindex, const char *option,
-			    enum nlbuild_team_type type, const void *data, size_t data_len,
-			    void *buf, size_t cap, size_t *ret_len)
+static int team_set_option(uint16_t family, uint32_t seq, int team_ifindex, int port_ifindex,
+			   const char *option, enum nlbuild_team_type type, const void *data,
+			   size_t data_len, void *buf, size_t cap, size_t *ret_len)
 {
 	struct msgbuf m = { .buf = buf, .cap = cap };
 	size_t list, item;
+	bool put_data = true;
 
-	if (family < NLMSG_MIN_TYPE || team_ifindex <= 0 || !option || !option[0] ||
-	    strlen(option) >= TEAM_STRING_MAX_LEN)
+	if (family < NLMSG_MIN_TYPE || team_ifindex <= 0 || port_ifindex < 0 || !option ||
+	    !option[0] || strlen(option) >= TEAM_STRING_MAX_LEN)
 		return -EINVAL;
 	/* The type is a kernel NLA_* number, so any value can arrive: no switch. */
 	if (type == NLBUILD_TEAM_U8) {
@@ -587,6 +588,13 @@ int nlbuild_team_set_option(uint16_t family, uint32_t seq, int team_ifindex, con
 		    ((const char *) data)[data_len - 1] != '\0')
 			return -EINVAL;
 	} else if (type == NLBUILD_TEAM_FLAG) {
+		/*
+		 * A bool option is true when DATA is present and false when it
+		 * is absent (kernel team_nl_cmd_options_set()): one byte 0/1 in.
+		 */
+		if (data_len != 1 || !data || *(const uint8_t *) data > 1)
+			return -EINVAL;
+		put_data = *(const uint8_t *) data == 1;
 		data_len = 0;
 	} else if (type != NLBUILD_TEAM_BINARY) {
 		return -EINVAL;
@@ -606,11 +614,32 @@ int nlbuild_team_set_option(uint16_t family, uint32_t seq, int team_ifindex, con
 	item = nest_start(&m, TEAM_ATTR_ITEM_OPTION | NLA_F_NESTED);
 	put_str(&m, TEAM_ATTR_OPTION_NAME, option);
 	put_u8(&m, TEAM_ATTR_OPTION_TYPE, (uint8_t) type);
-	/* A flag option is "set" by the presence of DATA (kernel team_nl_cmd_options_set()). */
-	put_attr(&m, TEAM_ATTR_OPTION_DATA, data, data_len);
+	if (put_data)
+		put_attr(&m, TEAM_ATTR_OPTION_DATA, data, data_len);
+	/* A per-port option ("enabled") names its port; without it the kernel picks the team's. */
+	if (port_ifindex > 0)
+		put_u32(&m, TEAM_ATTR_OPTION_PORT_IFINDEX, (uint32_t) port_ifindex);
 	nest_end(&m, item);
 	nest_end(&m, list);
 	return finish(&m, ret_len);
+}
+
+int nlbuild_team_set_option(uint16_t family, uint32_t seq, int team_ifindex, const char *option,
+			    enum nlbuild_team_type type, const void *data, size_t data_len,
+			    void *buf, size_t cap, size_t *ret_len)
+{
+	return team_set_option(family, seq, team_ifindex, 0, option, type, data, data_len, buf, cap,
+			       ret_len);
+}
+
+int nlbuild_team_set_port_option(uint16_t family, uint32_t seq, int team_ifindex, int port_ifindex,
+				 const char *option, enum nlbuild_team_type type, const void *data,
+				 size_t data_len, void *buf, size_t cap, size_t *ret_len)
+{
+	if (port_ifindex <= 0)
+		return -EINVAL;
+	return team_set_option(family, seq, team_ifindex, port_ifindex, option, type, data,
+			       data_len, buf, cap, ret_len);
 }
 
 int nlbuild_team_get_options(uint16_t family, uint32_t seq, int team_ifindex, void *buf, size_t cap,

@@ -93,6 +93,14 @@ int nlbuild_link_get_by_name(uint32_t seq, const char *name, void *buf, size_t c
 int nlbuild_team_set_option(uint16_t family, uint32_t seq, int team_ifindex, const char *option,
 			    enum nlbuild_team_type type, const void *data, size_t data_len,
 			    void *buf, size_t cap, size_t *ret_len);
+/*
+ * The same for a per-port option of port port_ifindex (> 0), e.g. the
+ * bool "enabled".  NLBUILD_TEAM_FLAG takes one byte, 0 or 1: 1 puts the
+ * DATA attribute (true), 0 leaves it out (false).
+ */
+int nlbuild_team_set_port_option(uint16_t family, uint32_t seq, int team_ifindex, int port_ifindex,
+				 const char *option, enum nlbuild_team_type type, const void *data,
+				 size_t data_len, void *buf, size_t cap, size_t *ret_len);
 /* TEAM_CMD_OPTIONS_GET for team_ifindex (answered by a multipart list ending in NLMSG_DONE). */
 int nlbuild_team_get_options(uint16_t family, uint32_t seq, int team_ifindex,
 			     void *buf, size_t cap, size_t *ret_len);

@@ -1255,7 +1255,7 @@ static int execute_create(struct nl_link *l, const struct fo_action *a, const st
 	}
 	r = set_marker(l, lk.ifindex, a->alias, ifname);
 	if (r >= 0 && ops->post_create)
-		r = ops->post_create(l, lk.ifindex, ifname);
+		r = ops->post_create(l, lk.ifindex, cfg, ifname);
 	if (r < 0) {
 		/*
 		 * Leave the world as it was: an unconfigured aggregate, or one
@@ -1311,7 +1311,7 @@ int nl_link_execute(struct nl_link *l, const struct fo_action *a, const struct f
 			return log_err_errno(-EINVAL, "%s: set_active: unknown backend %d", ifname,
 					     a->backend);
 		if (ops->set_active)
-			return ops->set_active(l, a->ifindex, a->arg_ifindex, ifname);
+			return ops->set_active(l, a->ifindex, a->arg_ifindex, a->announce, ifname);
 		return send_link_request(l, a, cfg, ifname, noack);
 	}
 	case FO_ACT_DELETE:

@@ -1277,6 +1277,12 @@ static bool plan_upkeep(const struct pairing *p, struct pair *pr, struct nic *a,
 			plan_step(pl, 0, FO_ACT_SET_ACTIVE, a->ifindex);
 			pl->a.arg_ifindex = want;
 			pl->a.backend = FO_BACKEND_TEAM;
+			/*
+			 * A learning bridge keeps sending to the old port until
+			 * the guest speaks from the new one: announce it, as the
+			 * bond does (num_peer_notif), unless peer notification is off.
+			 */
+			pl->a.announce = p->cfg.bond.num_peer_notif != 0;
 			pl->maintenance = true;
 			return true;
 		}

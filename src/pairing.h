@@ -281,6 +281,13 @@ struct fo_action {
 	unsigned mtu;                   /* CREATE (0 = default), SET_MTU */
 	char alias[FO_ALIAS_LEN];       /* CREATE: the ownership marker */
 	uint8_t addr_gen_mode;          /* SET_ADDR_GEN_MODE: FO_ADDR_GEN_MODE_* */
+	/*
+	 * SET_ACTIVE (team): announce the guest on the new port.  The team
+	 * driver notifies peers (gratuitous ARP, unsolicited NA) only when a
+	 * port is enabled, never when activeport changes, so the adapter
+	 * disables the new port, sets activeport, and enables it again.
+	 */
+	bool announce;
 	/* FO_ACT_EVENT */
 	enum fo_event_type event;
 	int error;                      /* FO_EV_ACTION_FAILED: -errno */

@@ -433,6 +433,10 @@ static int execute(struct fk *fk, const struct fo_action *a, int *ret_new)
 		d->carrier = true;
 		d->udev_known = true;
 		d->initialized = true;
+		/* as netlink_team.c's post_create: the team's peer notification count */
+		if (a->backend == FO_BACKEND_TEAM)
+			d->notify_peers_count = fk->cfg.bond.num_peer_notif < 0 ?
+							1 : (unsigned) fk->cfg.bond.num_peer_notif;
 		/*
 		 * As the real executor: the kernel announces the new link, then
 		 * the marker arrives with a second request (rtnl_create_link()
@@ -551,6 +555,15 @@ static int execute(struct fk *fk, const struct fo_action *a, int *ret_new)
 		if (!(o = fk_dev(fk, a->arg_ifindex)) || o->master != d->ifindex)
 			return -ENOENT;
 		d->active = o->ifindex;
+		/*
+		 * announce: the adapter disables the port, switches, enables it;
+		 * team_port_enable() then queues notify_peers_count notifications,
+		 * sent by the port now active.
+		 */
+		if (a->announce && d->notify_peers_count) {
+			d->announces += d->notify_peers_count;
+			d->announced_port = o->ifindex;
+		}
 		q_link(fk, d);
 		return 0;
 	case FO_ACT_SET_ADDR_GEN_MODE:

@@ -46,6 +46,16 @@ struct fk_dev {
 	char primary_name[IFNAMSIZ]; /* bond: params.primary */
 	int active;                  /* bond active slave / team activeport */
 	/*
+	 * team peer notification: notify_peers_count as the adapter sets it at
+	 * creation (from cfg.bond.num_peer_notif); the driver notifies only
+	 * from team_port_enable(), so a bare activeport change announces
+	 * nothing.  announces counts NETDEV_NOTIFY_PEERS sent, announced_port
+	 * is the port the last of them left by.
+	 */
+	unsigned notify_peers_count;
+	unsigned announces;
+	int announced_port;
+	/*
 	 * IPv6 (addrconf): a device with ipv6 reports its addr_gen_mode and
 	 * gets a link-local address (ll) when it opens, unless the mode is
 	 * NONE or it is a bond's slave (IFF_SLAVE); closing it drops the ll.

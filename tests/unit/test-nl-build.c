@@ -381,6 +381,50 @@ START_TEST(test_team_options)
 }
 END_TEST
 
+/* The per-port bool "enabled": true is DATA present, false is DATA absent; PORT_IFINDEX names the port. */
+START_TEST(test_team_port_option)
+{
+	static const uint8_t enable[] = {
+		0x44, 0, 0, 0, 0x1e, 0, 0x05, 0, 5, 0, 0, 0, 0, 0, 0, 0, /* family 0x1e, seq 5 */
+		1, 1, 0, 0,                                              /* OPTIONS_SET v1 */
+		8, 0, 1, 0, 8, 0, 0, 0,                                  /* TEAM_IFINDEX 8 */
+		40, 0, 2, 0x80,                                          /* LIST_OPTION (NLA_F_NESTED) */
+		36, 0, 1, 0x80,                                          /*  ITEM_OPTION (NLA_F_NESTED) */
+		12, 0, 1, 0, 'e', 'n', 'a', 'b', 'l', 'e', 'd', 0,       /*   NAME "enabled" */
+		5, 0, 3, 0, 6, 0, 0, 0,                                  /*   TYPE NLA_FLAG */
+		4, 0, 4, 0,                                              /*   DATA (empty): true */
+		8, 0, 6, 0, 4, 0, 0, 0,                                  /*   PORT_IFINDEX 4 */
+	};
+	static const uint8_t disable[] = {
+		0x40, 0, 0, 0, 0x1e, 0, 0x05, 0, 5, 0, 0, 0, 0, 0, 0, 0,
+		1, 1, 0, 0,
+		8, 0, 1, 0, 8, 0, 0, 0,
+		36, 0, 2, 0x80,
+		32, 0, 1, 0x80,
+		12, 0, 1, 0, 'e', 'n', 'a', 'b', 'l', 'e', 'd', 0,
+		5, 0, 3, 0, 6, 0, 0, 0,                                  /*   TYPE NLA_FLAG, no DATA: false */
+		8, 0, 6, 0, 4, 0, 0, 0,
+	};
+	uint8_t buf[NLBUILD_REQ_MAX];
+	uint8_t on = 1, off = 0, two = 2;
+	size_t len = 0;
+
+	ck_assert_int_eq(nlbuild_team_set_port_option(0x1e, 5, 8, 4, "enabled", NLBUILD_TEAM_FLAG,
+						      &on, 1, buf, sizeof(buf), &len), 0);
+	ck_golden(buf, len, enable);
+	ck_assert_int_eq(nlbuild_team_set_port_option(0x1e, 5, 8, 4, "enabled", NLBUILD_TEAM_FLAG,
+						      &off, 1, buf, sizeof(buf), &len), 0);
+	ck_golden(buf, len, disable);
+	/* Refused: no port, a flag that is not 0/1 or not one byte. */
+	ck_assert_int_eq(nlbuild_team_set_port_option(0x1e, 5, 8, 0, "enabled", NLBUILD_TEAM_FLAG,
+						      &on, 1, buf, sizeof(buf), &len), -EINVAL);
+	ck_assert_int_eq(nlbuild_team_set_port_option(0x1e, 5, 8, 4, "enabled", NLBUILD_TEAM_FLAG,
+						      &two, 1, buf, sizeof(buf), &len), -EINVAL);
+	ck_assert_int_eq(nlbuild_team_set_port_option(0x1e, 5, 8, 4, "enabled", NLBUILD_TEAM_FLAG,
+						      NULL, 0, buf, sizeof(buf), &len), -EINVAL);
+}
+END_TEST
+
 START_TEST(test_dumps_and_lookup)
 {
 	static const uint8_t links[] = {
@@ -1189,6 +1233,7 @@ static Suite *suite(void)
 	tcase_add_test(b, test_create_bond_minimal);
 	tcase_add_test(b, test_create_team);
 	tcase_add_test(b, test_team_options);
+	tcase_add_test(b, test_team_port_option);
 	tcase_add_test(b, test_dumps_and_lookup);
 	tcase_add_test(b, test_invalid_requests);
 	tcase_add_test(b, test_action_names);

@@ -1501,6 +1501,85 @@ START_TEST(test_team_follows_carrier)
 }
 END_TEST
 
+/*
+ * A learning bridge learns the guest's new port only from a frame the
+ * guest sends there: every switch of the team's active port must announce
+ * the guest by the new port (issue 9, C6), unless peer notification is off.
+ */
+START_TEST(test_team_announces_each_switch)
+{
+	struct fk fk;
+	uint64_t before;
+	unsigned n;
+	int s, vf, vf2;
+	uint8_t mac[FO_MAC_LEN];
+	struct fk_dev *a;
+
+	fk_init(&fk, &(struct fo_config) { 0 });
+	fk.cfg = cfg_default();
+	fk.cfg.backend = FO_BACKEND_TEAM;
+	world_basic(&fk, &s, &vf);
+	fk_start(&fk);
+	run(&fk);
+	a = fk_by_name(&fk, "ens4");
+	ck_assert_str_eq(a->kind, "team");
+	ck_assert_uint_eq(a->notify_peers_count, 3);
+	ck_assert_int_eq(a->active, vf);
+	ck_assert_uint_ge(a->announces, 3);
+	ck_assert_int_eq(a->announced_port, vf);
+	/* unplug: the standby takes over and announces */
+	n = a->announces;
+	fk_remove(&fk, vf);
+	run(&fk);
+	ck_assert_int_eq(a->active, s);
+	ck_assert_uint_eq(a->announces, n + 3);
+	ck_assert_int_eq(a->announced_port, s);
+	/* replug: once settled, the new VF takes over and announces */
+	n = a->announces;
+	fk_mac(mac, 1);
+	vf2 = fk_add_vf(&fk, "ens6", mac, 0, true);
+	run(&fk);
+	ck_assert_int_eq(a->active, vf2);
+	ck_assert_uint_eq(a->announces, n + 3);
+	ck_assert_int_eq(a->announced_port, vf2);
+	/* carrier loss switches too */
+	n = a->announces;
+	fk_set_carrier(&fk, vf2, false);
+	run(&fk);
+	ck_assert_int_eq(a->active, s);
+	ck_assert_uint_eq(a->announces, n + 3);
+	ck_assert_int_eq(a->announced_port, s);
+	fk_set_carrier(&fk, vf2, true);
+	run(&fk);
+	ck_assert_int_eq(a->active, vf2);
+	/* a restart adopts the team as it is: nothing written, nothing announced */
+	n = a->announces;
+	fk_stop(&fk);
+	fk_start(&fk);
+	before = fk.requests;
+	run(&fk);
+	ck_assert_uint_eq(fk.requests, before);
+	ck_assert_uint_eq(a->announces, n);
+	fk_done(&fk);
+
+	/* peer notification off (bond_num_peer_notif = 0): switches announce nothing */
+	fk_init(&fk, &(struct fo_config) { 0 });
+	fk.cfg = cfg_default();
+	fk.cfg.backend = FO_BACKEND_TEAM;
+	fk.cfg.bond.num_peer_notif = 0;
+	world_basic(&fk, &s, &vf);
+	fk_start(&fk);
+	run(&fk);
+	a = fk_by_name(&fk, "ens4");
+	ck_assert_int_eq(a->active, vf);
+	fk_remove(&fk, vf);
+	run(&fk);
+	ck_assert_int_eq(a->active, s);
+	ck_assert_uint_eq(a->announces, 0);
+	fk_done(&fk);
+}
+END_TEST
+
 /* Count the engine's requests of one type (the fault hook sees every request). */
 struct count_req {
 	enum fo_action_type type;
@@ -1973,6 +2052,7 @@ static Suite *pairing_suite(int argc, char **argv)
 		{ "fight_aggregate_deleted", test_fight_aggregate_deleted },
 		{ "unplug_is_not_a_fight", test_unplug_is_not_a_fight },
 		{ "team_follows_carrier", test_team_follows_carrier },
+		{ "team_announces_each_switch", test_team_announces_each_switch },
 		{ "team_members_no_ipv6", test_team_members_no_ipv6 },
 		{ "bond_members_mode_untouched", test_bond_members_mode_untouched },
 		{ "team_mode_unknown_or_none", test_team_mode_unknown_or_none },

@@ -54,10 +54,6 @@ KNOWN_FAILING = {
                  "enp1s0 is answered EEXIST although ip monitor shows its own bond appear "
                  "(unmarked, down); the engine retries and never converges (docs/testing.md, "
                  "Guest reliability scenarios; tests/vm/run rel-fault)",
-    "team-learn": "learning bridge, team backend: the team driver sends no gratuitous ARP / NA "
-                  "when activeport changes (only when a port is enabled, and notify_peers_count "
-                  "is 0 unless set), so the host keeps sending to the old port; "
-                  "tests/vm/run team-learn",
 }
 
 # Guests the default run boots, and what it runs on each: everything on
