@@ -255,7 +255,10 @@ static void daemon_event(struct daemon *d, const struct fo_action *a)
 		d->events_total[a->event]++;
 	d->metrics_dirty = true;
 
-	if (event_key(d, a->ifindex, now, &key))
+	/* The engine names the pair; an event without one is looked up by its device. */
+	if (a->key.source != FO_KEY_NONE)
+		h = history_get(d, &a->key, true);
+	else if (event_key(d, a->ifindex, now, &key))
 		h = history_get(d, &key, true);
 	if (h) {
 		size_t slot = (h->head + h->n) % SNAPSHOT_PAIR_EVENTS;

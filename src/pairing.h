@@ -282,6 +282,7 @@ struct fo_action {
 	uint8_t addr_gen_mode;          /* SET_ADDR_GEN_MODE: FO_ADDR_GEN_MODE_* */
 	/* FO_ACT_EVENT */
 	enum fo_event_type event;
+	struct fo_key key;              /* the pair it is about; source FO_KEY_NONE: none */
 	int error;                      /* FO_EV_ACTION_FAILED: -errno */
 	bool transient;
 	char text[FO_TEXT_LEN];         /* human words, starts with the ifname */

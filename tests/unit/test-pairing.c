@@ -109,6 +109,8 @@ START_TEST(test_basic_takeover)
 	/* rename, create, enslave standby, enslave VF, set primary: MACs already equal */
 	ck_assert_uint_eq(fk.requests, 5);
 	ck_assert_uint_eq(fk.events[FO_EV_PAIRED], 1);
+	/* the event names its pair (status's per-pair "last_events" are filed by it) */
+	ck_assert(pairing_key_eq(&fk.event_key[FO_EV_PAIRED], &v.key));
 	ck_assert_uint_eq(fk.events[FO_EV_ADOPTED], 0);
 	/* settle: the VF was enslaved no earlier than settle after it became ready */
 	ck_assert_uint_ge(v.last_ready_to_enslaved_usec, fk.cfg.settle_usec);
