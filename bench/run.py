@@ -881,10 +881,10 @@ def pairs_up_figures(status, npairs):
             "actions": status["metrics"]["actions_total"]}
 
 
-def save_journal(vm, rig, what):
+def save_journal(vm, what):
     """The guest's journal of this boot (systemd's view of the unit and the
     daemon's own lines, monotonic time stamps: the kernel's console clock)
-    as JOURNAL-WHAT.log in the workdir, saved with the other logs.  Where
+    as journal-WHAT.log next to the console log, saved with the other logs.  Where
     a start-up's time went is only visible there."""
     if not vm.alive():
         return
@@ -895,7 +895,7 @@ def save_journal(vm, rig, what):
     except RigError as e:
         info("cannot read the guest's journal: %s" % e)
         return
-    with open(os.path.join(rig.workdir, "journal-%s.log" % what), "w") as f:
+    with open(os.path.join(vm.dir, "journal-%s.log" % what), "w") as f:
         f.write(out)
 
 
@@ -943,7 +943,7 @@ def coldstart(bench, config, npairs, results):
         # the figure above is then the restarted instance's.
         res["at_boot_restarts"] = int(vm.shell.out("systemctl show -P NRestarts "
                                                    "failoverd.service") or 0)
-        save_journal(vm, rig, "boot")
+        save_journal(vm, "boot")
         vm.shell.out(TEARDOWN, timeout=120)
         _, out, _ = vm.shell.run(ACTIVE_VFS + "; echo $n")
         if out.strip() != "0":
@@ -980,7 +980,7 @@ def coldstart(bench, config, npairs, results):
         return res
     except (BenchError, RigError, ValueError, KeyError, OSError) as e:
         if vm is not None:
-            save_journal(vm, rig, "failed")
+            save_journal(vm, "failed")
             print("    ---- guest console (%s, last 30 lines)" % vm.console)
             for line in vm.console_tail(30):
                 print("    | " + line)
