@@ -1720,10 +1720,24 @@ static void finish_compensation(struct pairing *p, struct pair *pr, uint64_t now
 		pr->refused_fp = pair_fingerprint(p, pr);
 		if (pr->fail_error != -EEXIST)
 			pr->refused_name[0] = '\0';
-		(void) snprintf(
-			pr->refused_reason, sizeof(pr->refused_reason),
-			"%s: %s failed with %s; waiting for a change of the NICs or a rescan", who,
-			pairing_action_name(pr->fail_action), pairing_errno_name(pr->fail_error));
+		if (pr->refused_name[0] && !name_taken(p, pr->refused_name))
+			/*
+			 * No interface is called that: an alternative name holds it
+			 * (udev gives the renamed standby its path name as one on
+			 * the "move" event, unless 70-failoverd-members.link is
+			 * installed).  The kernel announces none for a down device,
+			 * so this is all the engine can tell.
+			 */
+			(void) snprintf(pr->refused_reason, sizeof(pr->refused_reason),
+					"%s: %s failed with EEXIST: no interface is called %s, an "
+					"alternative name holds it", who,
+					pairing_action_name(pr->fail_action), pr->refused_name);
+		else
+			(void) snprintf(
+				pr->refused_reason, sizeof(pr->refused_reason),
+				"%s: %s failed with %s; waiting for a change of the NICs or a rescan",
+				who, pairing_action_name(pr->fail_action),
+				pairing_errno_name(pr->fail_error));
 		break;
 	case FAIL_TRANSIENT:
 	case FAIL_VANISHED:

@@ -1295,6 +1295,40 @@ START_TEST(test_rename_back_name_taken)
 }
 END_TEST
 
+/* udev's altname: the standby holds its old name as an alternative name, invisible to the engine */
+static int name_held_as_altname(struct fk *fk, const struct fo_action *a, uint64_t n, void *ud)
+{
+	if ((a->type == FO_ACT_CREATE || a->type == FO_ACT_RENAME) && streq(a->name, "ens4"))
+		return -EEXIST;
+	return 0;
+}
+
+START_TEST(test_create_eexist_altname_reason)
+{
+	struct fk fk;
+	struct fo_pair_view v;
+	int s;
+
+	fk_init(&fk, &(struct fo_config) { 0 });
+	fk.cfg = cfg_default();
+	world_basic(&fk, &s, NULL);
+	fk.fault = name_held_as_altname;
+	fk_start(&fk);
+	run(&fk);
+	/* refused, and the reason says what holds the name: no interface has it */
+	ck_assert_int_eq(state_of(&fk, s), FO_PAIR_REFUSED);
+	ck_assert_int_eq(fk_pair_of(&fk, s, &v), 0);
+	ck_assert_msg(strstr(v.reason, "no interface is called ens4, an alternative name holds it"),
+		      "reason: %s", v.reason);
+	/* the altname goes (ip link property del): a rescan builds the pair */
+	fk.fault = NULL;
+	fk_rescan(&fk);
+	run(&fk);
+	ck_assert_int_eq(state_of(&fk, s), FO_PAIR_ACTIVE);
+	fk_done(&fk);
+}
+END_TEST
+
 START_TEST(test_transient_backoff_grows)
 {
 	struct fk fk;
@@ -1969,6 +2003,7 @@ static Suite *pairing_suite(int argc, char **argv)
 		{ "xdp_precheck", test_xdp_precheck },
 		{ "every_error_on_every_step", test_every_error_on_every_step },
 		{ "rename_back_name_taken", test_rename_back_name_taken },
+		{ "create_eexist_altname_reason", test_create_eexist_altname_reason },
 		{ "transient_backoff_grows", test_transient_backoff_grows },
 		{ "permanent_refused_until_change", test_permanent_refused_until_change },
 		{ "fight_member_released", test_fight_member_released },
