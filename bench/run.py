@@ -1102,7 +1102,8 @@ def main():
                          "only) with this many standby+VF pairs (default 8, 0 = none)")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                     help="failoverd.conf setting for the failoverd boots (repeatable): the "
-                         "pair is rebuilt with it after boot")
+                         "pair is rebuilt with it after boot; the cold start's boot has it "
+                         "from the start (fo.set= on the kernel command line)")
     ap.add_argument("--out", help="JSON output (default $FO_BUILD/bench/results.json); the "
                     "markdown table and the PNG timelines go next to it")
     args = ap.parse_args()
