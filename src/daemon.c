@@ -710,6 +710,15 @@ static void daemon_execute(struct daemon *d, const struct queued_action *q)
 	} else
 		log_debug("%s: done", what);
 	feed_result(d, a->id, r, a->type == FO_ACT_CREATE && r == 0 ? new_ifindex : 0);
+	/*
+	 * A created aggregate is read again by nl_link's next dispatch (its
+	 * marker, set while it is down, is announced by nothing).  A fresh
+	 * create's RTM_NEWLINK wakes that dispatch; taking over an unmarked
+	 * one (nl_link.c, execute_create()) sends no event at all, so run it
+	 * now: events already queued first, then the re-read.
+	 */
+	if (a->type == FO_ACT_CREATE && r == 0)
+		(void) nl_link_dispatch(d->nl, daemon_obs, d);
 }
 
 /* Process queued actions in order; returns true when the queue was emptied. */

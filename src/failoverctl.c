@@ -26,10 +26,12 @@
 
 /* Replies are ours, but bound them anyway: a status of thousands of NICs is far below this. */
 #define REPLY_MAX (32 * 1024 * 1024)
-#define TIMEOUT_MS 10000
+#define TIMEOUT_S_DEFAULT 10
+#define TIMEOUT_S_MAX 3600
 
 static const char *arg_socket;
 static bool arg_json;
+static unsigned arg_timeout_s = TIMEOUT_S_DEFAULT;
 
 static void help(void)
 {
@@ -43,6 +45,7 @@ static void help(void)
 	       "  -j --json            status: print the daemon's JSON (docs/status.schema.json)\n"
 	       "  -s --socket PATH     control socket (default %s/%s,\n"
 	       "                       or $FAILOVERD_RUNTIME_DIR/%s)\n"
+	       "  -t --timeout SECONDS how long to wait for the answer (default %d)\n"
 	       "  -h --help            show this help\n"
 	       "  -V --version         show the version\n\n"
 	       "Exit status:\n"
@@ -53,7 +56,7 @@ static void help(void)
 	       "  4  permission denied (socket not accessible, or the daemon refused:\n"
 	       "     status needs root or control_group, rescan/reload need root)\n",
 	       program_invocation_short_name, CTL_RUNTIME_DIR_DEFAULT, CTL_SOCKET_NAME,
-	       CTL_SOCKET_NAME);
+	       CTL_SOCKET_NAME, TIMEOUT_S_DEFAULT);
 }
 
 static int remaining_ms(const struct timespec *deadline)
@@ -84,7 +87,7 @@ static int exchange(const char *path, const char *verb, char **ret_reply, size_t
 	}
 	strscpy(sa.sun_path, sizeof(sa.sun_path), path);
 	(void) clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += TIMEOUT_MS / 1000;
+	deadline.tv_sec += arg_timeout_s;
 
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
@@ -118,7 +121,7 @@ static int exchange(const char *path, const char *verb, char **ret_reply, size_t
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0) {
-			fprintf(stderr, "no answer from failoverd within %d s\n", TIMEOUT_MS / 1000);
+			fprintf(stderr, "no answer from failoverd within %u s\n", arg_timeout_s);
 			return EXIT_UNREACHABLE;
 		}
 		if (cap - len < 4096) {
@@ -164,6 +167,7 @@ int main(int argc, char *argv[])
 	static const struct option options[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "socket", required_argument, NULL, 's' },
+		{ "timeout", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{}
@@ -175,7 +179,7 @@ int main(int argc, char *argv[])
 	size_t len = 0;
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "js:hV", options, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, "js:t:hV", options, NULL)) >= 0) {
 		switch (c) {
 		case 'j':
 			arg_json = true;
@@ -183,6 +187,21 @@ int main(int argc, char *argv[])
 		case 's':
 			arg_socket = optarg;
 			break;
+		case 't': {
+			char *end;
+			unsigned long v;
+
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || optarg[0] == '-' || v == 0 ||
+			    v > TIMEOUT_S_MAX) {
+				fprintf(stderr, "%s: --timeout wants whole seconds, 1 to %d: '%s'\n",
+					program_invocation_short_name, TIMEOUT_S_MAX, optarg);
+				return EXIT_USAGE;
+			}
+			arg_timeout_s = (unsigned) v;
+			break;
+		}
 		case 'h':
 			help();
 			return 0;

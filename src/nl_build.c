@@ -383,8 +383,10 @@ int nlbuild_link_request(const struct fo_action *a, const struct fo_config *cfg,
 		/*
 		 * No IFLA_IFALIAS here: rtnl_create_link() ignores it (checked on
 		 * 6.1 and 6.18), so the marker is a second request, see
-		 * nlbuild_set_alias().
+		 * nlbuild_set_alias().  The group is honoured at creation: it
+		 * marks the link as ours until then (NLBUILD_CREATE_GROUP).
 		 */
+		put_u32(&m, IFLA_GROUP, NLBUILD_CREATE_GROUP);
 		linkinfo = nest_start(&m, IFLA_LINKINFO);
 		put_str(&m, IFLA_INFO_KIND, kind);
 		if (a->backend == FO_BACKEND_BOND) {
@@ -541,6 +543,7 @@ int nlbuild_set_alias(uint32_t seq, int ifindex, const char *alias, void *buf, s
 	if (!put_header(&m, RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK, seq) || !put_ifinfo(&m, ifindex))
 		return -ENOBUFS;
 	put_attr(&m, IFLA_IFALIAS, alias, strnlen(alias, FO_ALIAS_LEN - 1));
+	put_u32(&m, IFLA_GROUP, 0);
 	return finish(&m, ret_len);
 }
 
@@ -932,6 +935,11 @@ int nlbuild_parse_link(const void *msg, size_t msg_len, struct fo_link_info *ret
 			if (n != 4)
 				return bad(ret_why, "IFLA_MAX_MTU length");
 			l.max_mtu = get_u32(d);
+			break;
+		case IFLA_GROUP:
+			if (n != 4)
+				return bad(ret_why, "IFLA_GROUP length");
+			l.group = get_u32(d);
 			break;
 		case IFLA_IFALIAS:
 			/* Arbitrary bytes up to 256: keep what fits, the marker is a prefix. */

@@ -64,8 +64,18 @@ int nlbuild_link_request(const struct fo_action *a, const struct fo_config *cfg,
 int nlbuild_link_dump(uint32_t seq, void *buf, size_t cap, size_t *ret_len);
 int nlbuild_addr_dump(uint32_t seq, void *buf, size_t cap, size_t *ret_len);
 /*
+ * The netdev group (IFLA_GROUP) an aggregate is created in: the one mark a
+ * create request can carry (the kernel ignores IFLA_IFALIAS there).  It
+ * says "failoverd created this and had not set its marker yet", so a
+ * daemon killed between the create and the marker can finish the job
+ * after its restart instead of meeting EEXIST forever.  The marker request
+ * puts the link back in the default group 0.  ("fovd" in ASCII.)
+ */
+#define NLBUILD_CREATE_GROUP 0x666f7664u
+/*
  * RTM_NEWLINK setting IFLA_IFALIAS of ifindex (the ownership marker: the
- * kernel ignores the alias in a create request, so it is set afterwards).
+ * kernel ignores the alias in a create request, so it is set afterwards)
+ * and IFLA_GROUP 0, leaving NLBUILD_CREATE_GROUP in the same message.
  */
 int nlbuild_set_alias(uint32_t seq, int ifindex, const char *alias, void *buf, size_t cap,
 		      size_t *ret_len);

@@ -47,8 +47,15 @@ struct addr_vec {
 
 #ifdef FAILOVERD_FAULT_INJECTION
 #define FAULTS_MAX 16
+/*
+ * A request inside an action that can be faulted on its own: the marker a
+ * create sets after the kernel made the aggregate.  A crash between the two
+ * leaves an aggregate nobody has marked, the case restart must survive.
+ */
+#define FAULT_SET_ALIAS FO_ACT_MAX
+#define FAULT_SET_ALIAS_NAME "set_alias"
 struct fault {
-	enum fo_action_type type;
+	enum fo_action_type type;   /* or FAULT_SET_ALIAS */
 	unsigned nth;       /* 0 = every request of this kind */
 	bool kill;
 	bool noack;         /* send without NLM_F_ACK: the answer never comes (ACK lost) */
@@ -98,7 +105,7 @@ struct nl_link {
 #ifdef FAILOVERD_FAULT_INJECTION
 	struct fault faults[FAULTS_MAX];
 	size_t n_faults;
-	unsigned executed[FO_ACT_MAX];
+	unsigned executed[FO_ACT_MAX + 1];   /* + FAULT_SET_ALIAS */
 #endif
 };
 
@@ -327,7 +334,9 @@ static int fault_parse_one(const char *s, struct fault *ret)
 		return -EINVAL;
 	memcpy(name, s, n);
 	name[n] = '\0';
-	if (nlbuild_action_from_name(name, &f.type) < 0 || f.type == FO_ACT_EVENT)
+	if (streq(name, FAULT_SET_ALIAS_NAME))
+		f.type = FAULT_SET_ALIAS;
+	else if (nlbuild_action_from_name(name, &f.type) < 0 || f.type == FO_ACT_EVENT)
 		return -EINVAL;
 	if (hash) {
 		char *end;
@@ -365,7 +374,7 @@ static int fault_parse_one(const char *s, struct fault *ret)
 	return 0;
 }
 
-/* FAILOVERD_FAULT=<action>[#N]:<fail=-ERRNO|kill|noack>[,...] */
+/* FAILOVERD_FAULT=<action|set_alias>[#N]:<fail=-ERRNO|kill|noack>[,...] */
 static int fault_setup(struct nl_link *l)
 {
 	const char *e = getenv("FAILOVERD_FAULT");
@@ -395,6 +404,7 @@ static int fault_setup(struct nl_link *l)
 static int fault_check(struct nl_link *l, enum fo_action_type t, const char *ifname)
 {
 	unsigned count = ++l->executed[t];
+	const char *what = t == FAULT_SET_ALIAS ? FAULT_SET_ALIAS_NAME : nlbuild_action_name(t);
 
 	for (size_t i = 0; i < l->n_faults; i++) {
 		const struct fault *f = &l->faults[i];
@@ -403,16 +413,16 @@ static int fault_check(struct nl_link *l, enum fo_action_type t, const char *ifn
 			continue;
 		if (f->kill) {
 			log_warning("%s: fault injection: killing the process before %s #%u",
-				    ifname, nlbuild_action_name(t), count);
+				    ifname, what, count);
 			(void) raise(SIGKILL);
 		}
 		if (f->noack) {
 			log_warning("%s: fault injection: %s #%u sent without asking for an ACK",
-				    ifname, nlbuild_action_name(t), count);
+				    ifname, what, count);
 			return 1;
 		}
 		log_warning("%s: fault injection: failing %s #%u with %d", ifname,
-			    nlbuild_action_name(t), count, f->error);
+			    what, count, f->error);
 		return f->error;
 	}
 	return 0;
@@ -1112,6 +1122,9 @@ bool nl_link_resync_pending(const struct nl_link *l)
 struct lookup {
 	int ifindex;
 	char kind[FO_KIND_LEN];
+	uint32_t group;
+	bool has_alias;
+	int master_ifindex;
 };
 
 static int lookup_reply(const void *msg, size_t len, void *ud)
@@ -1124,6 +1137,9 @@ static int lookup_reply(const void *msg, size_t len, void *ud)
 	if (nlbuild_parse_link(msg, len, &li, &gone, &why) > 0 && !gone) {
 		lk->ifindex = li.ifindex;
 		strscpy(lk->kind, sizeof(lk->kind), li.kind);
+		lk->group = li.group;
+		lk->has_alias = li.alias[0] != '\0';
+		lk->master_ifindex = li.master_ifindex;
 	}
 	return 0;
 }
@@ -1183,14 +1199,23 @@ static int send_link_request(struct nl_link *l, const struct fo_action *a,
 static int set_marker(struct nl_link *l, int ifindex, const char *alias, const char *ifname)
 {
 	uint8_t req[NLBUILD_REQ_MAX];
+	bool noack = false;
 	size_t len;
 	int r;
 
 	if (!alias[0])
 		return 0;
+#ifdef FAILOVERD_FAULT_INJECTION
+	r = fault_check(l, FAULT_SET_ALIAS, ifname);
+	if (r < 0)
+		return r;
+	noack = r > 0;
+#endif
 	r = nlbuild_set_alias(0, ifindex, alias, req, sizeof(req), &len);
 	if (r < 0)
 		return log_err_errno(r, "%s: cannot build the alias request: %m", ifname);
+	if (noack)
+		((struct nlmsghdr *) (void *) req)->nlmsg_flags &= (uint16_t) ~NLM_F_ACK;
 	return transact(l, l->req, req, len, true, ifname, "set alias", NULL, NULL);
 }
 
@@ -1204,15 +1229,30 @@ static int execute_create(struct nl_link *l, const struct fo_action *a, const st
 	if (!ops)
 		return log_err_errno(-EINVAL, "%s: create: unknown backend %d", ifname, a->backend);
 	r = send_link_request(l, a, cfg, ifname, noack);
-	if (r < 0)
+	if (r == -EEXIST) {
+		/*
+		 * One case of EEXIST is ours to finish: an aggregate a killed
+		 * failoverd created (still in NLBUILD_CREATE_GROUP) but did
+		 * not mark.  Nobody else creates links in that group; an
+		 * enslaved or marked link is never taken.
+		 */
+		if (lookup_by_name(l, a->name, &lk) < 0 || !streq(lk.kind, ops->name) ||
+		    lk.group != NLBUILD_CREATE_GROUP || lk.has_alias || lk.master_ifindex > 0)
+			return r;
+		log_notice("%s: taking over the %s a previous failoverd created but did not mark "
+			   "(ifindex %d, group 0x%x)", ifname, ops->name, lk.ifindex, lk.group);
+	} else if (r < 0)
 		return r;
-	/* NLM_F_ECHO on RTM_NEWLINK is not honoured by every kernel: look the name up. */
-	r = lookup_by_name(l, a->name, &lk);
-	if (r < 0)
-		return log_err_errno(r, "%s: created, but cannot find it again: %m", ifname);
-	if (!streq(lk.kind, ops->name))
-		return log_err_errno(-EEXIST, "%s: created, but the name now belongs to a '%s' link",
-				     ifname, lk.kind);
+	else {
+		/* NLM_F_ECHO on RTM_NEWLINK is not honoured by every kernel: look the name up. */
+		r = lookup_by_name(l, a->name, &lk);
+		if (r < 0)
+			return log_err_errno(r, "%s: created, but cannot find it again: %m", ifname);
+		if (!streq(lk.kind, ops->name))
+			return log_err_errno(-EEXIST,
+					     "%s: created, but the name now belongs to a '%s' link",
+					     ifname, lk.kind);
+	}
 	r = set_marker(l, lk.ifindex, a->alias, ifname);
 	if (r >= 0 && ops->post_create)
 		r = ops->post_create(l, lk.ifindex, ifname);

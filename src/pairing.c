@@ -3016,6 +3016,10 @@ int pairing_nic(const struct pairing *p, size_t i, struct fo_nic_view *ret)
 	if (n->key_valid && !n->unpaired)
 		ret->key = n->key;
 	strscpy(ret->reason, sizeof(ret->reason), n->reason);
+	if (n->have_dev) {
+		ret->group_status = n->dev.group.status;
+		strscpy(ret->group_reason, sizeof(ret->group_reason), n->dev.group.reason);
+	}
 	return 0;
 }
 

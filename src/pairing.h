@@ -178,6 +178,7 @@ struct fo_link_info { /* from rtnetlink (RTM_NEWLINK) */
 	 */
 	bool has_addr_gen_mode;
 	uint8_t addr_gen_mode;
+	uint32_t group;                 /* IFLA_GROUP (netdev group), 0 = default */
 };
 
 struct fo_device_info { /* from udev + sysfs */
@@ -339,6 +340,14 @@ struct fo_nic_view {
 	int master_ifindex;
 	bool carrier;
 	bool initialized;
+	/*
+	 * What the daemon's own read of config space found (PCICAP_UNKNOWN
+	 * before udev's data arrived).  Shown by status so that a sandbox
+	 * which cuts config reads to 64 bytes is visible ("no-privilege")
+	 * even when the NIC pairs by MAC.
+	 */
+	enum pcicap_status group_status;
+	char group_reason[PCICAP_REASON_LEN];
 };
 
 struct fo_pair_view {

@@ -186,6 +186,10 @@ static json_t *build_nic(struct builder *b, const struct snapshot *s, const stru
 	set(b, o, "carrier", json_boolean(v->carrier));
 	set(b, o, "initialized", json_boolean(v->initialized));
 	set(b, o, "reason", status_json_string(v->reason));
+	/* The config-space read: "absent" means the capability list past the
+	 * 64-byte header was walked, "no-privilege" that only 64 bytes came. */
+	set(b, o, "group_id_status", json_string(pcicap_status_name(v->group_status)));
+	set(b, o, "group_id_reason", status_json_string(v->group_reason));
 	return o;
 }
 

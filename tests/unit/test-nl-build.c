@@ -218,12 +218,13 @@ START_TEST(test_create_bond_full)
 	 * all_slaves_active 1 peer_notify_delay 100` (checked with strace).
 	 */
 	static const uint8_t want[] = {
-		0xa4, 0, 0, 0, 0x10, 0, 0x05, 0x06, 9, 0, 0, 0, 0, 0, 0, 0, /* REQ|ACK|EXCL|CREATE */
+		0xac, 0, 0, 0, 0x10, 0, 0x05, 0x06, 9, 0, 0, 0, 0, 0, 0, 0, /* REQ|ACK|EXCL|CREATE */
 		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 		9, 0, 3, 0, 'e', 't', 'h', '0', 0, 0, 0, 0,              /* IFLA_IFNAME */
 		10, 0, 1, 0, 0x52, 0x54, 0x00, 0x12, 0x34, 0x56, 0, 0,   /* IFLA_ADDRESS */
 		8, 0, 4, 0, 0x28, 0x23, 0, 0,                            /* IFLA_MTU 9000 */
 		8, 0, 31, 0, 16, 0, 0, 0,                                /* IFLA_NUM_TX_QUEUES 16 */
+		8, 0, 27, 0, 0x64, 0x76, 0x6f, 0x66,                     /* IFLA_GROUP "fovd" */
 		/* no IFLA_IFALIAS: the kernel ignores it in a create (nlbuild_set_alias) */
 		92, 0, 18, 0,                                            /* IFLA_LINKINFO */
 		9, 0, 1, 0, 'b', 'o', 'n', 'd', 0, 0, 0, 0,
@@ -258,9 +259,10 @@ START_TEST(test_create_bond_minimal)
 {
 	/* Every parameter -1: only the mode is sent; no MAC, MTU or alias either. */
 	static const uint8_t want[] = {
-		0x44, 0, 0, 0, 0x10, 0, 0x05, 0x06, 1, 0, 0, 0, 0, 0, 0, 0,
+		0x4c, 0, 0, 0, 0x10, 0, 0x05, 0x06, 1, 0, 0, 0, 0, 0, 0, 0,
 		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 		8, 0, 3, 0, 'f', 'o', '0', 0,
+		8, 0, 27, 0, 0x64, 0x76, 0x6f, 0x66,                     /* IFLA_GROUP "fovd" */
 		28, 0, 18, 0,
 		9, 0, 1, 0, 'b', 'o', 'n', 'd', 0, 0, 0, 0,
 		12, 0, 2, 0,
@@ -278,10 +280,11 @@ START_TEST(test_create_team)
 {
 	/* A team takes no IFLA_INFO_DATA and no bond tx_queues; its mode is a genl option. */
 	static const uint8_t want[] = {
-		0x48, 0, 0, 0, 0x10, 0, 0x05, 0x06, 2, 0, 0, 0, 0, 0, 0, 0,
+		0x50, 0, 0, 0, 0x10, 0, 0x05, 0x06, 2, 0, 0, 0, 0, 0, 0, 0,
 		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 		10, 0, 3, 0, 't', 'e', 'a', 'm', '0', 0, 0, 0,
 		10, 0, 1, 0, 0x52, 0x54, 0x00, 0x12, 0x34, 0x56, 0, 0,
+		8, 0, 27, 0, 0x64, 0x76, 0x6f, 0x66,                     /* IFLA_GROUP "fovd" */
 		16, 0, 18, 0,
 		9, 0, 1, 0, 't', 'e', 'a', 'm', 0, 0, 0, 0,
 	};
@@ -303,9 +306,10 @@ START_TEST(test_set_alias)
 {
 	/* The marker goes in a setlink of its own: a create request cannot carry it. */
 	static const uint8_t want[] = {
-		0x30, 0, 0, 0, 0x10, 0, 0x05, 0, 4, 0, 0, 0, 0, 0, 0, 0, /* NEWLINK REQ|ACK */
+		0x38, 0, 0, 0, 0x10, 0, 0x05, 0, 4, 0, 0, 0, 0, 0, 0, 0, /* NEWLINK REQ|ACK */
 		0, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,          /* ifindex 7 */
 		15, 0, 20, 0, 'f', 'a', 'i', 'l', 'o', 'v', 'e', 'r', 'd', ':', 'x', 0,
+		8, 0, 27, 0, 0, 0, 0, 0,                                 /* IFLA_GROUP 0 */
 	};
 	uint8_t buf[NLBUILD_REQ_MAX];
 	size_t len;
@@ -601,6 +605,7 @@ START_TEST(test_parse_link_full)
 	w_u32(&w, 50, 68);
 	w_u32(&w, 51, 9000);
 	w_str(&w, 20, "failoverd:group:0x1");
+	w_u32(&w, 27, 0x666f7664);           /* IFLA_GROUP */
 	x = w_nest(&w, 43);
 	w_u8(&w, 2, 1);                      /* XDP_ATTACHED_DRV */
 	w_end(&w, x);
@@ -645,6 +650,7 @@ START_TEST(test_parse_link_full)
 	ck_assert(!l.has_addresses);
 	ck_assert(l.has_addr_gen_mode);
 	ck_assert_uint_eq(l.addr_gen_mode, 1);
+	ck_assert_uint_eq(l.group, NLBUILD_CREATE_GROUP);
 
 	/* The same as RTM_DELLINK is "gone". */
 	w.b[4] = 17;
@@ -768,7 +774,7 @@ START_TEST(test_parse_link_malformed)
 	bool gone;
 	int i;
 
-	for (i = 0; i < 13; i++) {
+	for (i = 0; i < 14; i++) {
 		uint8_t big[20] = { 0 };
 
 		w_hdr(&w, 16, 0);
@@ -856,6 +862,10 @@ START_TEST(test_parse_link_malformed)
 				w.b[d] = 40;
 			break;
 		}
+		case 13: /* IFLA_GROUP of 2 bytes */
+			w_str(&w, 3, "x");
+			w_attr(&w, 27, big, 2);
+			break;
 		}
 		w_fin(&w);
 		why = NULL;

@@ -27,9 +27,10 @@ from rig import fmt, now
 # interrupt the driver reads ICR in its one handler and notices LSC.  MSI
 # (IntMode=1) works too, but only after the driver's MSI self-test fails at
 # every open and falls back to legacy (seconds under load, inside the
-# enslave).  One value per board: each hot-added VF is a new board.  Only
-# the team group boots with it.
-APPEND = "e1000e.IntMode=" + ",".join(["0"] * 8)
+# enslave).  One value per board: each hot-added VF is a new board, and the
+# driver takes at most 32 (E1000_MAX_NIC).  The team and rel groups (both
+# toggle the VF's link) boot with it.
+APPEND = "e1000e.IntMode=" + ",".join(["0"] * 32)
 
 # Polling a guest command costs a shell round trip (about 0.05-0.3 s under
 # TCG): times taken that way are upper bounds, and scenario figures say so.
