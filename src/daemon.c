@@ -43,7 +43,7 @@
  * that cannot be built must not hold the whole boot.  STATUS= says so.
  * "The start" is the fork (the process's start time), which is where
  * systemd's TimeoutStartSec counts from, not our main(): at boot with 16
- * NICs in coldplug, the guest tier saw 24 s between the two (docs/design.md,
+ * NICs in coldplug, the guest tier saw 11-30 s between the two (docs/design.md,
  * "Daemon start").
  */
 #define DAEMON_READY_MAX_USEC (20 * FO_USEC_PER_SEC)
