@@ -44,7 +44,7 @@
  * "The start" is the fork (the process's start time), which is where
  * systemd's TimeoutStartSec counts from, not our main(): at boot with 16
  * NICs in coldplug, the guest tier saw 11-30 s between the two (docs/design.md,
- * "Daemon start").
+ * "Daemon start at boot with 8 pairs").
  */
 #define DAEMON_READY_MAX_USEC (20 * FO_USEC_PER_SEC)
 /* A start-up slower than this before main() is worth a line in the log. */
