@@ -881,6 +881,24 @@ def pairs_up_figures(status, npairs):
             "actions": status["metrics"]["actions_total"]}
 
 
+def save_journal(vm, what):
+    """The guest's journal of this boot (systemd's view of the unit and the
+    daemon's own lines, monotonic time stamps: the kernel's console clock)
+    as journal-WHAT.log next to the console log, saved with the other logs.  Where
+    a start-up's time went is only visible there."""
+    if not vm.alive():
+        return
+    try:
+        _, out, _ = vm.shell.run("journalctl -b -o short-monotonic --no-pager "
+                                 "-u failoverd.service -u systemd-udevd.service "
+                                 "-u systemd-udev-trigger.service", timeout=60)
+    except RigError as e:
+        info("cannot read the guest's journal: %s" % e)
+        return
+    with open(os.path.join(vm.dir, "journal-%s.log" % what), "w") as f:
+        f.write(out)
+
+
 def coldstart(bench, config, npairs, results):
     """One boot with NPAIRS standby+VF pairs (2 * NPAIRS NICs, one root port
     each, distinct MACs).  Measures failoverd building every pair at boot,
@@ -901,7 +919,10 @@ def coldstart(bench, config, npairs, results):
             nics += [Nic("sb%d" % i, "virtio-net-pci", pair_mac(i), "tcs%d" % i, "rp%d" % (2 * i + 1)),
                      Nic("vf%d" % i, "e1000e", pair_mac(i), "tcv%d" % i, "rp%d" % (2 * i + 2))]
         rig.setup(taps)
-        vm = Vm(rig, name, nics, append="fo.conf=%s" % config, disk=rig.overlay(name))
+        # --set applies from the boot on (fo-test-config appends it after fo.conf).
+        append = " ".join(["fo.conf=%s" % config] + ["fo.set=%s=%s" % tuple(x.strip() for x in kv.split("=", 1))
+                                                     for kv in args.set])
+        vm = Vm(rig, name, nics, append=append, disk=rig.overlay(name))
         vm.ROOT_PORTS = 2 * npairs
         t0 = now()
         vm.start()
@@ -922,6 +943,7 @@ def coldstart(bench, config, npairs, results):
         # the figure above is then the restarted instance's.
         res["at_boot_restarts"] = int(vm.shell.out("systemctl show -P NRestarts "
                                                    "failoverd.service") or 0)
+        save_journal(vm, "boot")
         vm.shell.out(TEARDOWN, timeout=120)
         _, out, _ = vm.shell.run(ACTIVE_VFS + "; echo $n")
         if out.strip() != "0":
@@ -958,6 +980,7 @@ def coldstart(bench, config, npairs, results):
         return res
     except (BenchError, RigError, ValueError, KeyError, OSError) as e:
         if vm is not None:
+            save_journal(vm, "failed")
             print("    ---- guest console (%s, last 30 lines)" % vm.console)
             for line in vm.console_tail(30):
                 print("    | " + line)
@@ -1079,7 +1102,8 @@ def main():
                          "only) with this many standby+VF pairs (default 8, 0 = none)")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                     help="failoverd.conf setting for the failoverd boots (repeatable): the "
-                         "pair is rebuilt with it after boot")
+                         "pair is rebuilt with it after boot; the cold start's boot has it "
+                         "from the start (fo.set= on the kernel command line)")
     ap.add_argument("--out", help="JSON output (default $FO_BUILD/bench/results.json); the "
                     "markdown table and the PNG timelines go next to it")
     args = ap.parse_args()

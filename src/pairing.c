@@ -707,11 +707,13 @@ static void pairs_gc(struct pairing *p)
 
 /* ---------------------------------------------------------- output */
 
-static void emit_event(struct pairing *p, struct fo_actions *ret, enum fo_event_type ev,
-		       int error, bool transient, const char *fmt, ...) _printf_(6, 7);
+/* PR: the pair the event is about (its key goes with it: status keeps each pair's last events), or NULL. */
+static void emit_event(struct pairing *p, struct fo_actions *ret, const struct pair *pr,
+		       enum fo_event_type ev, int error, bool transient, const char *fmt, ...)
+	_printf_(7, 8);
 
-static void emit_event(struct pairing *p, struct fo_actions *ret, enum fo_event_type ev,
-		       int error, bool transient, const char *fmt, ...)
+static void emit_event(struct pairing *p, struct fo_actions *ret, const struct pair *pr,
+		       enum fo_event_type ev, int error, bool transient, const char *fmt, ...)
 {
 	struct fo_action *a;
 	va_list ap;
@@ -729,6 +731,8 @@ static void emit_event(struct pairing *p, struct fo_actions *ret, enum fo_event_
 		.error = error,
 		.transient = transient,
 	};
+	if (pr)
+		a->key = pr->key;
 	va_start(ap, fmt);
 	(void) vsnprintf(a->text, sizeof(a->text), fmt, ap);
 	va_end(ap);
@@ -1705,10 +1709,10 @@ static void finish_compensation(struct pairing *p, struct pair *pr, uint64_t now
 	pr->standby_was_up = false;
 	pr->await_create = false;
 	if (pr->n_undone > 0 && pr->fail_class == FAIL_NONE)
-		emit_event(p, ret, FO_EV_ROLLBACK, 0, true, "%s: rolled back %zu step(s): %s", who,
+		emit_event(p, ret, pr, FO_EV_ROLLBACK, 0, true, "%s: rolled back %zu step(s): %s", who,
 			   pr->n_undone, pr->refused_reason);
 	else if (pr->n_undone > 0)
-		emit_event(p, ret, FO_EV_ROLLBACK, pr->fail_error, pr->fail_class != FAIL_PERMANENT,
+		emit_event(p, ret, pr, FO_EV_ROLLBACK, pr->fail_error, pr->fail_class != FAIL_PERMANENT,
 			   "%s: rolled back %zu step(s) after %s failed with %s", who, pr->n_undone,
 			   pairing_action_name(pr->fail_action),
 			   pairing_errno_name(pr->fail_error));
@@ -1722,10 +1726,24 @@ static void finish_compensation(struct pairing *p, struct pair *pr, uint64_t now
 		pr->refused_fp = pair_fingerprint(p, pr);
 		if (pr->fail_error != -EEXIST)
 			pr->refused_name[0] = '\0';
-		(void) snprintf(
-			pr->refused_reason, sizeof(pr->refused_reason),
-			"%s: %s failed with %s; waiting for a change of the NICs or a rescan", who,
-			pairing_action_name(pr->fail_action), pairing_errno_name(pr->fail_error));
+		if (pr->refused_name[0] && !name_taken(p, pr->refused_name))
+			/*
+			 * No interface is called that: an alternative name holds it
+			 * (udev gives the renamed standby its path name as one on
+			 * the "move" event, unless 70-failoverd-members.link is
+			 * installed).  The kernel announces none for a down device,
+			 * so this is all the engine can tell.
+			 */
+			(void) snprintf(pr->refused_reason, sizeof(pr->refused_reason),
+					"%s: %s failed with EEXIST: no interface is called %s, an "
+					"alternative name holds it", who,
+					pairing_action_name(pr->fail_action), pr->refused_name);
+		else
+			(void) snprintf(
+				pr->refused_reason, sizeof(pr->refused_reason),
+				"%s: %s failed with %s; waiting for a change of the NICs or a rescan",
+				who, pairing_action_name(pr->fail_action),
+				pairing_errno_name(pr->fail_error));
 		break;
 	case FAIL_TRANSIENT:
 	case FAIL_VANISHED:
@@ -1770,11 +1788,11 @@ static void report_state(struct pairing *p, struct pair *pr, struct fo_actions *
 		break;
 	}
 	if (pr->reported_state == FO_PAIR_CONFLICT && pr->state != FO_PAIR_CONFLICT)
-		emit_event(p, ret, FO_EV_CONFLICT_CLEARED, 0, false,
+		emit_event(p, ret, pr, FO_EV_CONFLICT_CLEARED, 0, false,
 			   "%s: conflict cleared for key %s", who, pr->key_text);
 	if (ev != FO_EV_MAX && pr->reason[0] &&
 	    (pr->state != pr->reported_state || !streq(pr->reason, pr->reported_reason)))
-		emit_event(p, ret, ev, 0, false, "%s", pr->reason);
+		emit_event(p, ret, pr, ev, 0, false, "%s", pr->reason);
 	pr->reported_state = pr->state;
 	strscpy(pr->reported_reason, sizeof(pr->reported_reason), pr->reason);
 }
@@ -1803,7 +1821,7 @@ static void observe_pair(struct pairing *p, struct pair *pr, const struct gather
 			pr->suspect |= SUSPECT_AGGREGATE;
 			pr->want_agg_up = pr->want_agg_up || pr->agg_was_up;
 		}
-		emit_event(p, ret, FO_EV_AGGREGATE_LOST, 0, false,
+		emit_event(p, ret, pr, FO_EV_AGGREGATE_LOST, 0, false,
 			   "%s: aggregate (ifindex %d) was deleted by someone else",
 			   s ? nic_name(s) : pr->key_text, pr->agg_ifindex);
 		pr->agg_ifindex = 0;
@@ -1820,7 +1838,7 @@ static void observe_pair(struct pairing *p, struct pair *pr, const struct gather
 		pr->agg_was_up = nic_up(old_a);
 
 	if (pr->sby_ifindex && !s) {
-		emit_event(p, ret, FO_EV_STANDBY_LOST, 0, false,
+		emit_event(p, ret, pr, FO_EV_STANDBY_LOST, 0, false,
 			   "%s: standby (ifindex %d) went away", agg_name(a, pr), pr->sby_ifindex);
 		pr->sby_ifindex = 0;
 		pr->suspect &= ~(unsigned) SUSPECT_STANDBY;
@@ -1836,7 +1854,7 @@ static void observe_pair(struct pairing *p, struct pair *pr, const struct gather
 
 	if (pr->pri_ifindex && !pn) {
 		emit_event(
-			p, ret, FO_EV_PRIMARY_LOST, 0, false,
+			p, ret, pr, FO_EV_PRIMARY_LOST, 0, false,
 			"%s: primary (ifindex %d) went away; the kernel fails over to the standby",
 			agg_name(a, pr), pr->pri_ifindex);
 		pr->pri_ifindex = 0;
@@ -1868,7 +1886,7 @@ static void observe_pair(struct pairing *p, struct pair *pr, const struct gather
 				   *to = link_find(p, a->link.active_ifindex);
 
 			pr->failovers++;
-			emit_event(p, ret, FO_EV_FAILOVER, 0, false, "%s: active member %s -> %s",
+			emit_event(p, ret, pr, FO_EV_FAILOVER, 0, false, "%s: active member %s -> %s",
 				   nic_name(a), from ? nic_name(from) : "(gone)",
 				   to ? nic_name(to) : "?");
 		}
@@ -1895,7 +1913,7 @@ static bool fight_check(struct pairing *p, struct pair *pr, uint64_t now, const 
 		pr->hold = HOLD_FIGHTING;
 		pr->hold_until = now + p->cfg.fight_window_usec;
 		pr->n_fights = 0;
-		emit_event(p, ret, FO_EV_FIGHTING, 0, false,
+		emit_event(p, ret, pr, FO_EV_FIGHTING, 0, false,
 			   "%s: another actor undid our changes %u times within %" PRIu64
 			   " s; not fighting",
 			   who, p->cfg.fight_limit,
@@ -2001,7 +2019,7 @@ found:
 
 	if (!pr->found_reported && g.n_sby > 0) {
 		pr->found_reported = true;
-		emit_event(p, ret, FO_EV_PAIR_FOUND, 0, false, "%s: standby for key %s",
+		emit_event(p, ret, pr, FO_EV_PAIR_FOUND, 0, false, "%s: standby for key %s",
 			   nic_name(g.sby[0]), pr->key_text);
 	}
 
@@ -2088,7 +2106,7 @@ found:
 	if (!pr->adopted_checked) {
 		pr->adopted_checked = true;
 		if (s_in && pr->n_undo == 0 && pl.kind != PLAN_STEP)
-			emit_event(p, ret, FO_EV_ADOPTED, 0, false, "%s: adopted (standby %s%s%s)",
+			emit_event(p, ret, pr, FO_EV_ADOPTED, 0, false, "%s: adopted (standby %s%s%s)",
 				   nic_name(a), nic_name(s_in), p_in ? ", primary " : "",
 				   p_in ? nic_name(p_in) : "");
 	}
@@ -2111,7 +2129,7 @@ found:
 		}
 		if (p_in->ready_at != FO_TIME_NEVER && now >= p_in->ready_at)
 			pr->last_ready_to_enslaved = now - p_in->ready_at;
-		emit_event(p, ret, FO_EV_PAIRED, 0, false, "%s: primary %s enslaved and preferred",
+		emit_event(p, ret, pr, FO_EV_PAIRED, 0, false, "%s: primary %s enslaved and preferred",
 			   nic_name(a), nic_name(p_in));
 	}
 	if (a)
@@ -2403,7 +2421,7 @@ static int on_sync_end(struct pairing *p, bool udev, uint64_t now, struct fo_act
 		p->nl_dump_complete = p->nl_dump_begins;
 	}
 	if (p->started)
-		emit_event(p, ret, FO_EV_RESYNC, 0, false,
+		emit_event(p, ret, NULL, FO_EV_RESYNC, 0, false,
 			   "failoverd: %s resync done, %zu entries gone", udev ? "udev" : "netlink",
 			   gone);
 	else if (p->nl_synced && p->udev_synced) {
@@ -2786,7 +2804,7 @@ static int on_result(struct pairing *p, const struct fo_obs *o, uint64_t now,
 			if (holder && streq(holder->link.name, rq.a.name))
 				c = FAIL_TRANSIENT;
 		}
-		emit_event(p, ret, FO_EV_ACTION_FAILED, err, c != FAIL_PERMANENT,
+		emit_event(p, ret, pr, FO_EV_ACTION_FAILED, err, c != FAIL_PERMANENT,
 			   "%s: %s%s failed with %s (%s)", who, rq.is_undo ? "rollback " : "",
 			   pairing_action_name(rq.a.type), pairing_errno_name(err),
 			   c == FAIL_TRANSIENT	? "transient, will retry"

@@ -290,6 +290,7 @@ struct fo_action {
 	bool announce;
 	/* FO_ACT_EVENT */
 	enum fo_event_type event;
+	struct fo_key key;              /* the pair it is about; source FO_KEY_NONE: none */
 	int error;                      /* FO_EV_ACTION_FAILED: -errno */
 	bool transient;
 	char text[FO_TEXT_LEN];         /* human words, starts with the ifname */

@@ -654,6 +654,12 @@ static void feed(struct fk *fk, const struct fo_obs *o)
 			if (!a->text[0])
 				violation(fk, "event %s without text",
 					  pairing_event_name(a->event));
+			/* status keeps each pair's last events by this key: only a resync is about none */
+			if ((a->key.source == FO_KEY_NONE) != (a->event == FO_EV_RESYNC))
+				violation(fk, "event %s %s a pair's key: %s", pairing_event_name(a->event),
+					  a->key.source == FO_KEY_NONE ? "without" : "with", a->text);
+			if (a->event >= 0 && a->event < FO_EV_MAX)
+				fk->event_key[a->event] = a->key;
 			continue;
 		}
 		n_req++;

@@ -119,6 +119,7 @@ struct fk {
 	uint64_t requests_since_start;
 	uint64_t requests_failed;
 	uint64_t events[FO_EV_MAX];
+	struct fo_key event_key[FO_EV_MAX];     /* the pair key of the last event of each kind */
 
 	size_t log_n;
 	bool verbose;

@@ -109,6 +109,8 @@ START_TEST(test_basic_takeover)
 	/* rename, create, enslave standby, enslave VF, set primary: MACs already equal */
 	ck_assert_uint_eq(fk.requests, 5);
 	ck_assert_uint_eq(fk.events[FO_EV_PAIRED], 1);
+	/* the event names its pair (status's per-pair "last_events" are filed by it) */
+	ck_assert(pairing_key_eq(&fk.event_key[FO_EV_PAIRED], &v.key));
 	ck_assert_uint_eq(fk.events[FO_EV_ADOPTED], 0);
 	/* settle: the VF was enslaved no earlier than settle after it became ready */
 	ck_assert_uint_ge(v.last_ready_to_enslaved_usec, fk.cfg.settle_usec);
@@ -1293,6 +1295,40 @@ START_TEST(test_rename_back_name_taken)
 }
 END_TEST
 
+/* udev's altname: the standby holds its old name as an alternative name, invisible to the engine */
+static int name_held_as_altname(struct fk *fk, const struct fo_action *a, uint64_t n, void *ud)
+{
+	if ((a->type == FO_ACT_CREATE || a->type == FO_ACT_RENAME) && streq(a->name, "ens4"))
+		return -EEXIST;
+	return 0;
+}
+
+START_TEST(test_create_eexist_altname_reason)
+{
+	struct fk fk;
+	struct fo_pair_view v;
+	int s;
+
+	fk_init(&fk, &(struct fo_config) { 0 });
+	fk.cfg = cfg_default();
+	world_basic(&fk, &s, NULL);
+	fk.fault = name_held_as_altname;
+	fk_start(&fk);
+	run(&fk);
+	/* refused, and the reason says what holds the name: no interface has it */
+	ck_assert_int_eq(state_of(&fk, s), FO_PAIR_REFUSED);
+	ck_assert_int_eq(fk_pair_of(&fk, s, &v), 0);
+	ck_assert_msg(strstr(v.reason, "no interface is called ens4, an alternative name holds it"),
+		      "reason: %s", v.reason);
+	/* the altname goes (ip link property del): a rescan builds the pair */
+	fk.fault = NULL;
+	fk_rescan(&fk);
+	run(&fk);
+	ck_assert_int_eq(state_of(&fk, s), FO_PAIR_ACTIVE);
+	fk_done(&fk);
+}
+END_TEST
+
 START_TEST(test_transient_backoff_grows)
 {
 	struct fk fk;
@@ -2046,6 +2082,7 @@ static Suite *pairing_suite(int argc, char **argv)
 		{ "xdp_precheck", test_xdp_precheck },
 		{ "every_error_on_every_step", test_every_error_on_every_step },
 		{ "rename_back_name_taken", test_rename_back_name_taken },
+		{ "create_eexist_altname_reason", test_create_eexist_altname_reason },
 		{ "transient_backoff_grows", test_transient_backoff_grows },
 		{ "permanent_refused_until_change", test_permanent_refused_until_change },
 		{ "fight_member_released", test_fight_member_released },
