@@ -49,12 +49,7 @@ SCENARIOS = [s for _, ss in GROUPS for s in ss]
 NEEDS_FAILOVERD = set(SCENARIOS) - {"rig-selftest"}
 # Scenarios the default run reports as SKIP with the reason, until fixed;
 # naming one on the command line still runs it.
-KNOWN_FAILING = {
-    "rel-fault": "product: after the pair is taken apart, the restarted daemon's create of "
-                 "enp1s0 is answered EEXIST although ip monitor shows its own bond appear "
-                 "(unmarked, down); the engine retries and never converges (docs/testing.md, "
-                 "Guest reliability scenarios; tests/vm/run rel-fault)",
-}
+KNOWN_FAILING = {}
 
 # Guests the default run boots, and what it runs on each: everything on
 # Debian 12; on Debian 13 one boot for `replug` (the live-rename fast path,
