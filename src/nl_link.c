@@ -761,20 +761,26 @@ static void bad_message(struct nl_link *l, const char *why)
 		log_warning("netlink: malformed message from the kernel: %s, ignoring", why);
 }
 
+/* nlbuild_parse_link(), a malformed message logged (rate-limited) and taken as "no link". */
+static bool parse_link(struct nl_link *l, const void *msg, size_t len, struct fo_link_info *ret,
+		       bool *ret_gone)
+{
+	const char *why = NULL;
+	int r;
+
+	r = nlbuild_parse_link(msg, len, ret, ret_gone, &why);
+	if (r < 0)
+		bad_message(l, why);
+	return r > 0;
+}
+
 static int collect_link(const void *msg, size_t len, void *ud)
 {
 	struct collect *c = ud;
 	struct fo_link_info li;
-	const char *why = NULL;
 	bool gone;
-	int r;
 
-	r = nlbuild_parse_link(msg, len, &li, &gone, &why);
-	if (r < 0) {
-		bad_message(c->l, why);
-		return 0;
-	}
-	if (r == 0 || gone)
+	if (!parse_link(c->l, msg, len, &li, &gone) || gone)
 		return 0;
 	return links_upsert(&c->links, &li);
 }
@@ -916,16 +922,9 @@ static int refresh_reply(const void *msg, size_t len, void *ud)
 {
 	struct refresh_ctx *c = ud;
 	struct fo_link_info li;
-	const char *why = NULL;
 	bool gone;
-	int r;
 
-	r = nlbuild_parse_link(msg, len, &li, &gone, &why);
-	if (r < 0) {
-		bad_message(c->l, why);
-		return 0;
-	}
-	if (r == 0 || gone)
+	if (!parse_link(c->l, msg, len, &li, &gone) || gone)
 		return 0;
 	complete_link(c->l, &li, &c->l->addrs);
 	c->r = links_upsert(&c->l->links, &li);
@@ -982,16 +981,10 @@ static void refresh_master(struct nl_link *l, int master, fo_obs_cb cb, void *ud
 static int handle_link(struct nl_link *l, const void *msg, size_t len, fo_obs_cb cb, void *ud)
 {
 	struct fo_link_info li, *old;
-	const char *why = NULL;
 	int old_master = 0, r;
 	bool gone;
 
-	r = nlbuild_parse_link(msg, len, &li, &gone, &why);
-	if (r < 0) {
-		bad_message(l, why);
-		return 0;
-	}
-	if (r == 0)
+	if (!parse_link(l, msg, len, &li, &gone))
 		return 0;
 	old = links_find(&l->links, li.ifindex);
 	if (old)
