@@ -449,6 +449,20 @@ def scenario_restart(run, g, res):
         raise Fail("%d pings lost across the restart (want 0)" % st["lost"])
 
 
+def plug_vf(g, new_id, slot):
+    """device_add a new VF (new id, root port `slot`) and wait until failoverd
+    has enslaved it to the aggregate; returns (t_add, t_enslaved, its name)."""
+    g.slot = slot
+    vfname = "enp%ds0" % slot
+    g.vf = Nic(new_id, "e1000e", MAC1, g.vf_tap, "rp%d" % slot)
+    t_add = g.vm.device_add(g.vf)
+    t_ens = g.vm.shell.wait_true("[ \"$(basename \"$(readlink /sys/class/net/%s/master "
+                                 "2>/dev/null)\")\" = %s ]" % (vfname, AGG), 60)
+    if t_ens is None:
+        raise Fail("failoverd did not enslave the new VF %s to %s within 60 s" % (vfname, AGG))
+    return t_add, t_ens, vfname
+
+
 def hotplug_cycle(run, g, res, new_id, slot, backend="bond", learn=False):
     """Unplug the current VF, check the standby carries the traffic, plug a
     new VF (new id, root port `slot`) and check failoverd makes it primary."""
@@ -469,14 +483,7 @@ def hotplug_cycle(run, g, res, new_id, slot, backend="bond", learn=False):
 
     if eswitch:
         g.rig.net.pin(MAC1, g.vf_tap)
-    g.slot = slot
-    vfname = "enp%ds0" % slot
-    g.vf = Nic(new_id, "e1000e", MAC1, g.vf_tap, "rp%d" % slot)
-    t_add = g.vm.device_add(g.vf)
-    t_ens = g.vm.shell.wait_true("[ \"$(basename \"$(readlink /sys/class/net/%s/master "
-                                 "2>/dev/null)\")\" = %s ]" % (vfname, AGG), 60)
-    if t_ens is None:
-        raise Fail("failoverd did not enslave the new VF %s to %s within 60 s" % (vfname, AGG))
+    t_add, t_ens, _ = plug_vf(g, new_id, slot)
     t_act = wait_pair_up(g, backend, 60)
     t_vf = g.wait_stream(g.vf_tap, t_add, 60, "new VF")
     time.sleep(2)
@@ -500,7 +507,7 @@ def scenario_hotplug(run, g, res):
 
 def scenario_hotplug_learn(run, g, res, backend="bond"):
     sc_learn.scenario_hotplug_learn(run, g, res, (Fail, check_failoverd, wait_pair_up, MAC1, AGG,
-                                                  GUEST_ADDR, Nic), backend=backend)
+                                                  GUEST_ADDR, plug_vf), backend=backend)
 
 
 def scenario_team_learn(run, g, res):

@@ -149,7 +149,7 @@ def scenario_hotplug_learn(run, g, res, hooks, new_id="vf2", slot=4, backend="bo
     """Unplug and replug the VF with a plain learning bridge: the outages
     end within MAX_LEARN_GAP, and the host taps see the guest announce
     itself after each switch."""
-    Fail, check_failoverd, wait_pair_up, MAC1, AGG, GUEST_ADDR, Nic = hooks
+    Fail, check_failoverd, wait_pair_up, MAC1, AGG, GUEST_ADDR, plug_vf = hooks
     check_failoverd(g)
     # Whatever the group ran before, the bridge learns from here on: no
     # static (eswitch) entry for the guest MAC on any tap.
@@ -188,15 +188,7 @@ def scenario_hotplug_learn(run, g, res, hooks, new_id="vf2", slot=4, backend="bo
         un_ann = announce_fig(caps, t_del)
         un_first = cap_sb.times(t_del, t_del + ANNOUNCE_WINDOW, ("garp",))
 
-        g.slot = slot
-        vfname = "enp%ds0" % slot
-        g.vf = Nic(new_id, "e1000e", MAC1, g.vf_tap, "rp%d" % slot)
-        t_add = g.vm.device_add(g.vf)
-        t_ens = g.vm.shell.wait_true("[ \"$(basename \"$(readlink /sys/class/net/%s/master "
-                                     "2>/dev/null)\")\" = %s ]" % (vfname, AGG), 60)
-        if t_ens is None:
-            raise Fail("failoverd did not enslave the new VF %s to %s within 60 s"
-                       % (vfname, AGG))
+        t_add, t_ens, _ = plug_vf(g, new_id, slot)
         t_act = wait_pair_up(g, backend, 60)
         t_vf = g.wait_stream(g.vf_tap, t_add, 60, "new VF")
         # The switch to the VF is the moment its stream starts (the guest
