@@ -1177,6 +1177,9 @@ def main():
     ap.add_argument("--pairs", type=int, default=8,
                     help="cold start: one boot per failoverd backend (--quick: the first "
                          "only) with this many standby+VF pairs (default 8, 0 = none)")
+    ap.add_argument("--pairs-configs", metavar="CONFIGS",
+                    help="the failoverd backends that get a cold start (default: every one in "
+                         "--configs, --quick: the first)")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                     help="failoverd.conf setting for the failoverd boots (repeatable): the "
                          "pair is rebuilt with it after boot; the cold start's boot has it "
@@ -1267,6 +1270,8 @@ def main():
         if args.pairs > 0:
             # --quick: the first failoverd backend only (one 16-NIC boot).
             cold = [c for c in args.configs if c != "net_failover"][:1 if args.quick else None]
+            if args.pairs_configs:
+                cold = [c for c in args.pairs_configs.split(",") if c != "net_failover"]
             for config in cold:
                 try:
                     results["coldstart"].append(coldstart(bench, config, args.pairs, results))
