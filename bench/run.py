@@ -613,8 +613,9 @@ def summarise(results, args):
         # Reaction: what is left of ready->enslaved once the settle time
         # failoverd deliberately waits is taken off.  The settle time runs
         # from the VF's kernel add and delays only making it preferred.  On
-        # the live-rename path "ready" is that kernel add, so the whole
-        # settle time lies inside ready->enslaved+primary; on the udev path
+        # the live-rename path "ready" comes just after that kernel add, so
+        # nearly all of the settle time lies inside ready->enslaved+primary
+        # (taking it all off can go negative: flagged VOID); on the udev path
         # "ready" is udev's event, by which the settle time has normally
         # passed (udev took longer than 0.5 s in every run here), so
         # nothing is taken off and the figure is an upper bound.  A run
