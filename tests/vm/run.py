@@ -306,13 +306,17 @@ def group_selftest(run, g, want):
         if sc_replug.live_rename_expected(g.sh("uname -r")):
             # From 6.2 an UP interface may be renamed: the ideal agent takes
             # the VF at its kernel add, as net_failover does, and udev
-            # renames it afterwards.  Bonding forgets a primary whose slave
-            # is renamed, so it is set again under the final name.
+            # renames it afterwards.  udev may rename it between reading
+            # its name and using it (it is down until enslaved), so a
+            # failed attempt reads the name again.  Bonding forgets a
+            # primary whose slave is renamed: it is set again under the
+            # final name.
             rc, out, t_ens = g.vm.shell.run(
-                "for i in $(seq 300); do n=$(ls /sys/bus/pci/devices/0000:05:00.0/net "
-                "2>/dev/null); [ -n \"$n\" ] && break; sleep 0.1; done; [ -n \"$n\" ] && "
-                "ip link set $n down && ip link set $n master fobond0 && "
-                "ip link set fobond0 type bond primary $n && echo $n", timeout=60)
+                "d=/sys/bus/pci/devices/0000:05:00.0/net; ok=; for i in $(seq 600); do "
+                "n=$(ls $d 2>/dev/null); [ -n \"$n\" ] && ip link set $n down 2>/dev/null && "
+                "ip link set $n master fobond0 2>/dev/null && ok=1 && break; sleep 0.05; done; "
+                "[ -n \"$ok\" ] && ip link set fobond0 type bond primary $(ls $d) && ls $d",
+                timeout=60)
             if rc != 0:
                 raise Fail("hand bond: could not enslave the new VF at its add: %s"
                            % out.strip()[-200:])
