@@ -302,43 +302,14 @@ def group_selftest(run, g, want):
         res.fig("bond unplug gap %s lost %d" % (fmt(un["gap"]), un["lost"]))
 
         net.pin(MAC2, "tapvf2")
-        live = sc_replug.live_rename_expected(g.sh("uname -r"))
-        if live:
-            # From 6.2 an UP interface may be renamed: the ideal agent takes
-            # the VF at its kernel add, as net_failover does, and udev
-            # renames it afterwards.  The agent runs in the guest, started
-            # before the plug (a command sent over the serial shell after
-            # it arrived seconds late under load).  udev may rename the VF
-            # between reading its name and using it (it is down until
-            # enslaved), so a failed attempt reads the name again.
-            g.sh("systemd-run -q --unit fo-handbond -p StandardOutput=file:/run/fo-handbond.log "
-                 "sh -c 'd=/sys/bus/pci/devices/0000:05:00.0/net; for i in $(seq 1200); do "
-                 "n=$(ls $d 2>/dev/null); [ -n \"$n\" ] && ip link set $n down 2>/dev/null && "
-                 "ip link set $n master fobond0 2>/dev/null && "
-                 "ip link set fobond0 type bond primary $n && echo \"enslaved $n\" && break; "
-                 "sleep 0.05; done'")
         t_add = g.vm.device_add(Nic("vf1b", "e1000e", MAC2, "tapvf2", "rp5"))
-        if live:
-            t_ens = g.vm.shell.wait_true("grep -q enslaved /run/fo-handbond.log", 60)
-            if t_ens is None:
-                raise Fail("hand bond: the new VF was not enslaved at its add: %s"
-                           % g.sh("cat /run/fo-handbond.log")[-200:])
-            # Bonding forgets a primary whose slave is renamed: set it
-            # again under the final name.
-            if g.vm.shell.wait_true("[ -e /sys/class/net/enp5s0/master ]", 60) is None:
-                raise Fail("hand bond: udev did not rename the enslaved VF to enp5s0 (%s)"
-                           % g.sh("cat /run/fo-handbond.log"))
-            g.sh("ip link set fobond0 type bond primary enp5s0")
-        else:
-            # udev renames the new VF (eth0 -> enp5s0) and a 6.1 kernel
-            # cannot rename it once it is up: wait for the final name, as
-            # an agent must.
-            if g.vm.shell.wait_true("[ -e /sys/class/net/enp5s0 ]", 30) is None:
-                raise Fail("hand bond: the new VF never showed up as enp5s0")
-            _, _, t_ens = g.vm.shell.run(
-                "udevadm settle -t 10; ip link set enp5s0 down && "
-                "ip link set enp5s0 master fobond0 && "
-                "ip link set fobond0 type bond primary enp5s0", timeout=30)
+        # udev renames the new VF (eth0 -> enp5s0) and a 6.1 kernel cannot
+        # rename it once it is up: wait for the final name, as an agent must.
+        if g.vm.shell.wait_true("[ -e /sys/class/net/enp5s0 ]", 30) is None:
+            raise Fail("hand bond: the new VF never showed up as enp5s0")
+        _, _, t_ens = g.vm.shell.run(
+            "udevadm settle -t 10; ip link set enp5s0 down && ip link set enp5s0 master fobond0 "
+            "&& ip link set fobond0 type bond primary enp5s0", timeout=30)
         t_vf = g.wait_stream("tapvf2", t_add, 30, "hand bond, new VF")
         time.sleep(2)
         re_ = pb.stats(t_add, now())
