@@ -100,6 +100,7 @@ int dryrun_observe(struct dryrun *w, const struct fo_obs *obs)
 	case FO_OBS_RESULT:
 	case FO_OBS_TICK:
 	case FO_OBS_RESCAN:
+	case FO_OBS_STANDBY_WAS_UP:
 	case FO_OBS_MAX:
 	case FO_OBS_INVALID:
 		break;

@@ -144,6 +144,7 @@ struct pair {
 	int fail_error;
 	enum fo_action_type fail_action;
 	bool want_agg_up;         /* the standby was up: bring the aggregate up */
+	int owed_sby;             /* ... that standby, when it was one (pairing_owed_up()) */
 	bool standby_was_up;      /* a rollback could not bring the standby up again */
 	bool reassert_primary;    /* bonding forgot the primary (enslave, rename) */
 	bool await_create;
@@ -221,6 +222,9 @@ struct pairing {
 	struct request req;
 	uint64_t events_dropped;
 	bool want_tick;           /* a pair could not emit for lack of room */
+	/* FO_OBS_STANDBY_WAS_UP not taken by a pair yet (see take_hints()) */
+	struct fo_owed_up hints[FO_OWED_UP_MAX];
+	size_t n_hints;
 };
 
 /* ---------------------------------------------------------------- names */
@@ -1929,6 +1933,22 @@ static void emit_request(struct pairing *p, struct pair *pr, const struct fo_act
 {
 	struct fo_action *out = &ret->a[ret->n++];
 
+	if (!is_undo && a->type == FO_ACT_SET_DOWN) {
+		const struct nic *n = link_find(p, a->ifindex);
+
+		/*
+		 * Owed from the moment the request exists, not from its result:
+		 * the daemon persists pairing_owed_up() before it sends the
+		 * request, so a process that dies between the kernel's ACK and
+		 * the result still leaves the fact behind.  A failed SET_DOWN is
+		 * rolled back, and finish_compensation() resets this.
+		 */
+		if (n && n->role == FO_ROLE_STANDBY && nic_up(n)) {
+			pr->want_agg_up = true;
+			pr->owed_sby = n->ifindex;
+		}
+	}
+
 	*out = *a;
 	out->id = ++p->next_id;
 	p->req = (struct request) {
@@ -1943,6 +1963,44 @@ static void emit_request(struct pairing *p, struct pair *pr, const struct fo_act
 }
 
 static int confirm_check(struct pairing *p, struct pair *pr, uint64_t now);
+
+static void hint_remove(struct pairing *p, size_t i)
+{
+	memmove(&p->hints[i], &p->hints[i + 1], (p->n_hints - i - 1) * sizeof(p->hints[0]));
+	p->n_hints--;
+}
+
+/*
+ * A hint from an earlier process (FO_OBS_STANDBY_WAS_UP) is taken once,
+ * by the pair that has the standby it names: the aggregate is owed "up"
+ * while the standby is still down, or while it is enslaved to a down
+ * aggregate (bonding opens its slaves, so then only the aggregate's flag
+ * tells).  A free standby that is up again owes nothing; should the
+ * transaction take it down again, that records the fact anew.
+ */
+static void take_hints(struct pairing *p, struct pair *pr, const struct gather *g,
+		       const struct nic *a)
+{
+	for (size_t i = 0; i < p->n_hints;) {
+		const struct fo_owed_up *h = &p->hints[i];
+		const struct nic *s = NULL;
+
+		for (size_t j = 0; j < g->n_sby && j < GATHER_MAX; j++)
+			if (g->sby[j]->ifindex == h->ifindex)
+				s = g->sby[j];
+		if (!s) {
+			i++;
+			continue;
+		}
+		/* a hint with another key than the standby's own is not about this pair: dropped */
+		if (pairing_key_eq(&h->key, &pr->key) &&
+		    (a && s->link.master_ifindex == a->ifindex ? !nic_up(a) : !nic_up(s))) {
+			pr->want_agg_up = true;
+			pr->owed_sby = s->ifindex;
+		}
+		hint_remove(p, i);
+	}
+}
 
 static void start_abort(struct pair *pr, const char *why)
 {
@@ -2015,6 +2073,8 @@ found:
 	      : g.n_pri ? nic_name(g.pri[0])
 			: pr->key_text;
 
+	if (p->n_hints > 0)
+		take_hints(p, pr, &g, a);
 	observe_pair(p, pr, &g, a, now, ret);
 
 	if (!pr->found_reported && g.n_sby > 0) {
@@ -2290,6 +2350,11 @@ static int on_link_gone(struct pairing *p, int ifindex, uint64_t now)
 
 	if (ifindex <= 0)
 		return -EINVAL;
+	for (size_t i = 0; i < p->n_hints;)
+		if (p->hints[i].ifindex == ifindex)
+			hint_remove(p, i);
+		else
+			i++;
 	if (!n || !n->have_link)
 		return 0;
 	name_freed(p, n->link.name);
@@ -2426,6 +2491,12 @@ static int on_sync_end(struct pairing *p, bool udev, uint64_t now, struct fo_act
 			   gone);
 	else if (p->nl_synced && p->udev_synced) {
 		p->started = true;
+		/* a hint naming no link of the first full view is stale */
+		for (size_t i = 0; i < p->n_hints;)
+			if (!link_find(p, p->hints[i].ifindex))
+				hint_remove(p, i);
+			else
+				i++;
 		for (size_t i = 0; i < p->n_pairs; i++)
 			p->pairs[i]->dirty = true;
 	}
@@ -2782,8 +2853,13 @@ static int on_result(struct pairing *p, const struct fo_obs *o, uint64_t now,
 		}
 		if (rq.a.type == FO_ACT_SET_UP && !rq.is_undo && n && n->role == FO_ROLE_AGGREGATE)
 			pr->want_agg_up = false;
-		if (rq.a.type == FO_ACT_SET_DOWN && !rq.is_undo && n && n->role == FO_ROLE_STANDBY)
+		/* a retried rollback step brought the standby up after all: nothing is owed */
+		if (rq.a.type == FO_ACT_SET_UP && rq.is_undo && n && n->role == FO_ROLE_STANDBY)
+			pr->standby_was_up = false;
+		if (rq.a.type == FO_ACT_SET_DOWN && !rq.is_undo && n && n->role == FO_ROLE_STANDBY) {
 			pr->want_agg_up = true;
+			pr->owed_sby = n->ifindex;
+		}
 		return 0;
 	}
 
@@ -2879,6 +2955,28 @@ static int on_result(struct pairing *p, const struct fo_obs *o, uint64_t now,
 	return 0;
 }
 
+static int on_standby_was_up(struct pairing *p, const struct fo_owed_up *h)
+{
+	struct nic *n;
+	size_t i;
+
+	if (h->ifindex <= 0 || (h->key.source != FO_KEY_GROUP_ID && h->key.source != FO_KEY_MAC))
+		return -EINVAL;
+	for (i = 0; i < p->n_hints; i++)
+		if (p->hints[i].ifindex == h->ifindex)
+			break;
+	if (i == p->n_hints) {
+		if (p->n_hints >= FO_OWED_UP_MAX)
+			return -E2BIG;
+		p->n_hints++;
+	}
+	p->hints[i] = *h;
+	n = link_find(p, h->ifindex);
+	if (n && n->pair)
+		n->pair->dirty = true;
+	return 0;
+}
+
 static void on_rescan(struct pairing *p, uint64_t now)
 {
 	/* the daemon follows with a full dump and enumeration: wait for both */
@@ -2932,6 +3030,9 @@ int pairing_feed(struct pairing *p, const struct fo_obs *obs, uint64_t now_usec,
 		break;
 	case FO_OBS_RESCAN:
 		on_rescan(p, now_usec);
+		break;
+	case FO_OBS_STANDBY_WAS_UP:
+		r = on_standby_was_up(p, &obs->owed_up);
 		break;
 	case FO_OBS_MAX:
 	case FO_OBS_INVALID:
@@ -3085,6 +3186,31 @@ int pairing_pair(const struct pairing *p, size_t i, uint64_t now_usec, struct fo
 		strscpy(ret->aggregate_name, sizeof(ret->aggregate_name), a->link.name);
 	strscpy(ret->reason, sizeof(ret->reason), pr->reason);
 	return 0;
+}
+
+size_t pairing_owed_up(const struct pairing *p, struct fo_owed_up *ret, size_t max)
+{
+	size_t n = 0;
+
+	if (!p)
+		return 0;
+	for (size_t i = 0; i < p->n_pairs; i++) {
+		const struct pair *pr = p->pairs[i];
+		const struct nic *s = pr->want_agg_up ? link_find(p, pr->owed_sby) : NULL;
+
+		/* the standby it was about, still a standby of this pair (not one that replaced it) */
+		if (!s || s->role != FO_ROLE_STANDBY || s->pair != pr)
+			continue;
+		if (n < max && ret)
+			ret[n] = (struct fo_owed_up) { .ifindex = s->ifindex, .key = pr->key };
+		n++;
+	}
+	for (size_t i = 0; i < p->n_hints; i++) {
+		if (n < max && ret)
+			ret[n] = p->hints[i];
+		n++;
+	}
+	return n;
 }
 
 bool pairing_busy(const struct pairing *p)

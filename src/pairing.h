@@ -209,9 +209,26 @@ enum fo_obs_type {
 			     * The daemon MUST follow it with a full netlink dump and udev
 			     * enumeration (SYNC_BEGIN..SYNC_END each): the engine sends no
 			     * request until both have ended (at most 10 s) */
+	FO_OBS_STANDBY_WAS_UP, /* from the state file an earlier failoverd process of this boot
+				* wrote: it took this standby down while it was up, and its
+				* aggregate has not been brought up since (owed_up).  Feed these
+				* before the first dump; the engine trusts one only while that
+				* ifindex is still a standby of that key */
 	FO_OBS_MAX,
 	FO_OBS_INVALID = -1,
 };
+
+/*
+ * A standby failoverd set down while it was administratively up, whose
+ * aggregate it has not brought up yet: "up" is owed to the aggregate.
+ * Only the running process knows it, so the daemon persists the list
+ * (pairing_owed_up()) and a restarted one feeds it back.
+ */
+struct fo_owed_up {
+	int ifindex;              /* the standby (ifindexes are not reused within a boot) */
+	struct fo_key key;        /* its pair's key */
+};
+#define FO_OWED_UP_MAX 64
 
 struct fo_obs {
 	enum fo_obs_type type;
@@ -225,6 +242,7 @@ struct fo_obs {
 			int new_ifindex;      /* FO_ACT_CREATE: ifindex of the new aggregate */
 		} result;                     /* FO_OBS_RESULT */
 		bool sync_udev;               /* SYNC_*: true = udev enumeration, false = netlink dump */
+		struct fo_owed_up owed_up;    /* FO_OBS_STANDBY_WAS_UP */
 	};
 };
 
@@ -384,6 +402,14 @@ size_t pairing_n_nics(const struct pairing *p);
 int pairing_nic(const struct pairing *p, size_t i, struct fo_nic_view *ret);
 size_t pairing_n_pairs(const struct pairing *p);
 int pairing_pair(const struct pairing *p, size_t i, uint64_t now_usec, struct fo_pair_view *ret);
+
+/*
+ * What a restarted daemon must be told (FO_OBS_STANDBY_WAS_UP): the pairs
+ * that owe their aggregate "up", then the hints fed in that no pair has
+ * taken yet.  Fills at most max entries and returns how many there are
+ * (like snprintf: more than max means the rest did not fit).
+ */
+size_t pairing_owed_up(const struct pairing *p, struct fo_owed_up *ret, size_t max);
 
 /* Names for status and logs; never NULL. */
 const char *pairing_role_name(enum fo_role r);

@@ -158,6 +158,7 @@ static void on_obs(const struct fo_obs *o, void *userdata)
 	case FO_OBS_RESULT:
 	case FO_OBS_TICK:
 	case FO_OBS_RESCAN:
+	case FO_OBS_STANDBY_WAS_UP:
 	case FO_OBS_MAX:
 	case FO_OBS_INVALID:
 		break;

@@ -1094,12 +1094,35 @@ void fk_start(struct fk *fk)
 	fk->deadline = FO_TIME_NEVER;
 	fk->requests_since_start = 0;
 	fk_log(fk, "%8.3f daemon start", (double) fk->now / 1e6);
+	if (fk->keep_state && fk->state_text[0]) {
+		struct state st;
+		char reason[STATE_REASON_LEN];
+
+		if (state_parse(fk->state_text, strlen(fk->state_text), &st, reason,
+				sizeof(reason)) < 0)
+			violation(fk, "state file: %s", reason);
+		else
+			for (size_t i = 0; i < st.n_owed_up; i++)
+				feed(fk, &(struct fo_obs) { .type = FO_OBS_STANDBY_WAS_UP,
+							    .owed_up = st.owed_up[i] });
+	}
 	dump(fk, false);
 	dump(fk, true);
 }
 
 void fk_stop(struct fk *fk)
 {
+	if (fk->keep_state && fk->eng) {
+		/* what the daemon writes into /run/failoverd/state, through the real format */
+		struct state st = { 0 };
+		size_t n = pairing_owed_up(fk->eng, st.owed_up, FO_OWED_UP_MAX), len;
+
+		st.n_owed_up = n < FO_OWED_UP_MAX ? n : FO_OWED_UP_MAX;
+		if (state_format(&st, fk->state_text, sizeof(fk->state_text), &len) < 0)
+			violation(fk, "state_format failed");
+		fk_log(fk, "%8.3f daemon stop, %zu owed up in the state file", (double) fk->now / 1e6,
+		       st.n_owed_up);
+	}
 	/*
 	 * A new daemon knows only what the kernel shows: "how the standby was
 	 * found" dies with the old one (docs/design.md, restart mid-transaction).
@@ -1144,6 +1167,21 @@ void fk_check_quiescent(struct fk *fk)
 		if (pairing_pair(fk->eng, i, fk->now, &v) == 0 &&
 		    (v.rolling_back || v.in_transaction))
 			return;
+	}
+	{
+		/* what a restart would be told is true: the standby is down, or in a down aggregate */
+		struct fo_owed_up owed[FO_OWED_UP_MAX];
+		size_t n = pairing_owed_up(fk->eng, owed, FO_OWED_UP_MAX);
+
+		for (size_t i = 0; i < n && i < FO_OWED_UP_MAX; i++) {
+			struct fk_dev *d = fk_dev(fk, owed[i].ifindex), *m;
+
+			if (!d)
+				violation(fk, "owed up: ifindex %d does not exist", owed[i].ifindex);
+			else if ((m = fk_dev(fk, d->master)) ? m->up : d->up)
+				violation(fk, "owed up: %s, but %s is up", d->name,
+					  m ? m->name : d->name);
+		}
 	}
 	for (size_t i = 0; i < FK_DEVS_MAX; i++) {
 		struct fk_dev *d = &fk->dev[i];

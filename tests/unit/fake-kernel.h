@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "pairing.h"
+#include "state_file.h"
 
 #define FK_DEVS_MAX 64
 #define FK_QUEUE_MAX 1024
@@ -123,6 +124,10 @@ struct fk {
 
 	size_t log_n;
 	bool verbose;
+
+	/* fk_stop() keeps the engine's pairing_owed_up() as the daemon's state file, fk_start() feeds it */
+	bool keep_state;
+	char state_text[STATE_TEXT_MAX];
 
 	size_t n_violations;
 	char violation[FK_VIOLATION_LEN];

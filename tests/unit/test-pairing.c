@@ -498,6 +498,149 @@ START_TEST(test_restart_between_steps)
 }
 END_TEST
 
+/* The standby up at the start: the aggregate must end up up (test_standby_up_gets_aggregate_up). */
+static void world_standby_up(struct fk *fk)
+{
+	uint8_t mac[FO_MAC_LEN];
+
+	fk_mac(mac, 1);
+	ck_assert_int_gt(fk_add_standby(fk, "ens4", mac, 0, true), 0);
+	ck_assert_int_gt(fk_add_vf(fk, "ens5", mac, 0, true), 0);
+}
+
+/* Stop after k requests (the request k+1 is never sent), start again, run to the end. */
+static void crash_and_restart(struct fk *fk, uint64_t k, bool keep_state)
+{
+	struct crash c = { .after = k };
+
+	fk_init(fk, &(struct fo_config) { 0 });
+	fk->cfg = cfg_default();
+	world_standby_up(fk);
+	fk->keep_state = keep_state;
+	fk->fault = crash_fault;
+	fk->fault_userdata = &c;
+	fk_start(fk);
+	while (!c.crashed && (fk_deliver_nl(fk) || fk_deliver_udev(fk) ||
+			      (fk->deadline != FO_TIME_NEVER && (fk_tick(fk), true))))
+		;
+	ck_assert(c.crashed);
+	fk_stop(fk);
+	fk->fault = NULL;
+	fk_start(fk);
+	run(fk);
+}
+
+START_TEST(test_restart_standby_was_up)
+{
+	char want[CANON_LEN];
+	struct fk fk;
+	uint64_t total;
+	unsigned left_down = 0;
+
+	/* the uninterrupted run: the standby was up, so the aggregate is up */
+	fk_init(&fk, &(struct fo_config) { 0 });
+	fk.cfg = cfg_default();
+	world_standby_up(&fk);
+	fk_start(&fk);
+	run(&fk);
+	ck_assert(fk_by_name(&fk, "ens4")->up);
+	ck_assert_uint_eq(pairing_owed_up(fk.eng, NULL, 0), 0);
+	fk_canon(&fk, want, sizeof(want));
+	total = fk.requests;
+	fk_done(&fk);
+
+	/*
+	 * R2 with the state file: a kill before each request of the
+	 * transaction (set_down, rename, create, enslave, set_up, then the
+	 * VF's steps), the restarted engine told what the state file says:
+	 * the same world, the aggregate up.
+	 */
+	for (uint64_t k = 0; k < total; k++) {
+		crash_and_restart(&fk, k, true);
+		ck_assert_canon_eq(&fk, want);
+		ck_assert_uint_eq(pairing_owed_up(fk.eng, NULL, 0), 0);
+		fk_done(&fk);
+	}
+	/* without it, a restart after the standby went down leaves the aggregate down */
+	for (uint64_t k = 0; k < total; k++) {
+		crash_and_restart(&fk, k, false);
+		if (!fk_by_name(&fk, "ens4")->up)
+			left_down++;
+		fk_done(&fk);
+	}
+	ck_assert_uint_ge(left_down, 3);
+}
+END_TEST
+
+START_TEST(test_standby_was_up_hint_checked)
+{
+	struct fk fk;
+	uint8_t mac[FO_MAC_LEN];
+	struct fo_owed_up h;
+	char want[CANON_LEN];
+	int s;
+
+	/* a built pair with its aggregate down (the standby was down at boot) */
+	fk_init(&fk, &(struct fo_config) { 0 });
+	fk.cfg = cfg_default();
+	world_basic(&fk, &s, NULL);
+	fk_start(&fk);
+	run(&fk);
+	ck_assert(!fk_by_name(&fk, "ens4")->up);
+	fk_canon(&fk, want, sizeof(want));
+	fk_stop(&fk);
+
+	/* hints that do not fit the world change nothing: another key, a gone ifindex, a VF */
+	fk_mac(mac, 2);
+	fk.keep_state = true;
+	(void) snprintf(fk.state_text, sizeof(fk.state_text),
+			"failoverd-state 1\nstandby-was-up %d mac:52:54:00:00:00:02\n"
+			"standby-was-up 999 mac:52:54:00:00:00:01\n"
+			"standby-was-up %d mac:52:54:00:00:00:01\n",
+			s, fk_by_name(&fk, "ens5")->ifindex);
+	fk_start(&fk);
+	run(&fk);
+	ck_assert_canon_eq(&fk, want);
+	ck_assert_uint_eq(fk.requests_since_start, 0);
+	/* the gone ifindex is dropped at the first full view; the VF's stays unused */
+	ck_assert_uint_eq(pairing_owed_up(fk.eng, NULL, 0), 1);
+	fk_stop(&fk);
+
+	/* the right one: the aggregate is brought up, once */
+	(void) snprintf(fk.state_text, sizeof(fk.state_text),
+			"failoverd-state 1\nstandby-was-up %d mac:52:54:00:00:00:01\n", s);
+	fk_start(&fk);
+	run(&fk);
+	ck_assert(fk_by_name(&fk, "ens4")->up);
+	ck_assert_uint_eq(fk.requests_since_start, 1);
+	ck_assert_uint_eq(pairing_owed_up(fk.eng, NULL, 0), 0);
+	fk_stop(&fk);
+	/* and a restart after that writes and adopts with zero requests */
+	fk_start(&fk);
+	run(&fk);
+	ck_assert_uint_eq(fk.requests_since_start, 0);
+
+	/* the aggregate is up already: a late hint is dropped, nothing sent */
+	h = (struct fo_owed_up) { .ifindex = s, .key = { .source = FO_KEY_MAC } };
+	memcpy(h.key.mac, (uint8_t[]) { 0x52, 0x54, 0, 0, 0, 1 }, FO_MAC_LEN);
+	ck_assert_int_eq(pairing_feed(fk.eng, &(struct fo_obs) { .type = FO_OBS_STANDBY_WAS_UP,
+								  .owed_up = h },
+				      fk.now, &(struct fo_actions) { 0 }),
+			 0);
+	fk_touch(&fk, s);
+	run(&fk);
+	ck_assert_uint_eq(fk.requests_since_start, 0);
+	ck_assert_uint_eq(pairing_owed_up(fk.eng, NULL, 0), 0);
+	/* malformed hints are refused */
+	h.ifindex = 0;
+	ck_assert_int_eq(pairing_feed(fk.eng, &(struct fo_obs) { .type = FO_OBS_STANDBY_WAS_UP,
+								  .owed_up = h },
+				      fk.now, &(struct fo_actions) { 0 }),
+			 -EINVAL);
+	fk_done(&fk);
+}
+END_TEST
+
 START_TEST(test_restart_while_vf_absent)
 {
 	struct fk fk;
@@ -2056,6 +2199,8 @@ static Suite *pairing_suite(int argc, char **argv)
 		{ "adopt_zero_requests", test_adopt_zero_requests },
 		{ "adopt_team_zero_requests", test_adopt_team_zero_requests },
 		{ "restart_between_steps", test_restart_between_steps },
+		{ "restart_standby_was_up", test_restart_standby_was_up },
+		{ "standby_was_up_hint_checked", test_standby_was_up_hint_checked },
 		{ "restart_while_vf_absent", test_restart_while_vf_absent },
 		{ "unplug_replug", test_unplug_replug },
 		{ "settle_delay", test_settle_delay },

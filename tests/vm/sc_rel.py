@@ -434,7 +434,9 @@ def scenario_rel_fault(run, g, res, h):
         raise h.Fail("the image has no fault-injection build of failoverd "
                      "(tests/vm/mkimage stages it only from a tree configured with "
                      "--enable-fault-injection: %s)" % run.image.get("INSTALLED"))
-    h.wait_pair_up(g, "bond", 60)
+    # The first scenario of a boot when run alone: networking.service
+    # under load took 2 min after the kernel started (12:40, load ~4).
+    h.wait_pair_up(g, "bond", 180)
     g.sh("mkdir -p /run/fo-fault /etc/systemd/system/failoverd.service.d && "
          "printf '%s' >/etc/systemd/system/failoverd.service.d/fo-fault.conf && "
          "systemctl daemon-reload && systemctl restart failoverd.service"
@@ -494,7 +496,10 @@ def scenario_rel_fault(run, g, res, h):
             g.sh("[ -e %s ] && mv %s %s; true" % (IFCFG_AWAY, IFCFG_AWAY, IFCFG))
         log = g.sh("journalctl --since @%s -o short-monotonic --no-pager "
                    "-u failoverd.service; echo '---- ip monitor link'; cat %s; "
-                   ": >%s" % (mark, LINKMON, LINKMON))
+                   ": >%s; echo '---- ip -d link (altnames)'; ip -d link show; "
+                   "echo '---- udev journal'; journalctl --since @%s -o short-monotonic "
+                   "--no-pager -u systemd-udevd.service | tail -n 40"
+                   % (mark, LINKMON, LINKMON, mark))
         with open(os.path.join(g.vm.dir, "rel-fault-%s.log"
                                % re.sub(r"[^A-Za-z0-9_]+", "-", fault)), "w") as f:
             f.write(log + "\n")
