@@ -544,18 +544,18 @@ static void daemon_load_state(struct daemon *d)
 	fd = open(d->state_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0) {
 		if (errno != ENOENT)
-			log_warning_errno(-errno, "%s: cannot open the state file: %m; ignoring it",
+			log_warning_errno(-errno, "%s: ignoring the state file: cannot open it: %m",
 					  d->state_path);
 		return;
 	}
 	if (fstat(fd, &sb) < 0) {
-		log_warning_errno(-errno, "%s: cannot stat the state file: %m; ignoring it",
+		log_warning_errno(-errno, "%s: ignoring the state file: cannot stat it: %m",
 				  d->state_path);
 		return;
 	}
 	if (!S_ISREG(sb.st_mode) || sb.st_uid != geteuid() || (sb.st_mode & 0022)) {
-		log_warning("%s: not a regular file owned by uid %u and writable only by it; "
-			    "ignoring the state file", d->state_path, (unsigned) geteuid());
+		log_warning("%s: ignoring the state file: not a regular file owned by uid %u and "
+			    "writable only by it", d->state_path, (unsigned) geteuid());
 		return;
 	}
 	for (;;) {
@@ -564,7 +564,7 @@ static void daemon_load_state(struct daemon *d)
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k < 0) {
-			log_warning_errno(-errno, "%s: cannot read the state file: %m; ignoring it",
+			log_warning_errno(-errno, "%s: ignoring the state file: cannot read it: %m",
 					  d->state_path);
 			return;
 		}
