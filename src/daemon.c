@@ -337,6 +337,10 @@ static void describe_action(const struct daemon *d, const struct fo_action *a, c
 		(void) snprintf(buf, len, "rename %s (%d) to %s", n1, a->ifindex,
 				text_sanitize(a->name, n2, sizeof(n2)));
 		return;
+	case FO_ACT_DEL_ALTNAME:
+		(void) snprintf(buf, len, "remove alternative name %s of %s (%d)",
+				text_sanitize(a->name, n2, sizeof(n2)), n1, a->ifindex);
+		return;
 	case FO_ACT_SET_MAC:
 		(void) snprintf(buf, len, "set mac of %s (%d) to %s", n1, a->ifindex, mac);
 		return;
@@ -830,6 +834,13 @@ static void daemon_execute(struct daemon *d, const struct queued_action *q)
 		}
 	} else
 		log_debug("%s: done", what);
+	if (a->type == FO_ACT_CREATE && r == -EEXIST)
+		/*
+		 * nl_link read the name's holder again (its alternative names
+		 * are announced by nothing while it is down): the engine sees
+		 * who holds the name before it hears of the failure.
+		 */
+		(void) nl_link_dispatch(d->nl, daemon_obs, d);
 	feed_result(d, a->id, r, a->type == FO_ACT_CREATE && r == 0 ? new_ifindex : 0);
 	/*
 	 * A created aggregate is read again by nl_link's next dispatch (its

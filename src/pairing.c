@@ -147,6 +147,7 @@ struct pair {
 	int owed_sby;             /* ... that standby, when it was one (pairing_owed_up()) */
 	bool standby_was_up;      /* a rollback could not bring the standby up again */
 	bool reassert_primary;    /* bonding forgot the primary (enslave, rename) */
+	bool altname_retried;     /* this transaction's CREATE met our standby's altname once */
 	bool await_create;
 
 	/* our last successful request, until the observations show its effect */
@@ -262,6 +263,7 @@ static const char *const action_names[FO_ACT_MAX] = {
 	[FO_ACT_RENAME] = "rename",
 	[FO_ACT_SET_MAC] = "set-mac",
 	[FO_ACT_SET_MTU] = "set-mtu",
+	[FO_ACT_DEL_ALTNAME] = "del-altname",
 	[FO_ACT_ENSLAVE] = "enslave",
 	[FO_ACT_RELEASE] = "release",
 	[FO_ACT_SET_PRIMARY] = "set-primary",
@@ -1134,11 +1136,31 @@ static bool has_standby_suffix(const char *name)
 	return n > s && streq(name + n - s, STANDBY_SUFFIX);
 }
 
+static bool nic_has_altname(const struct nic *n, const char *name)
+{
+	for (size_t i = 0; i < n->link.n_alt_names && i < FO_ALT_NAMES_MAX; i++)
+		if (streq(n->link.alt_names[i], name))
+			return true;
+	return false;
+}
+
+/* The link holding `name` as an alternative name, as far as the model knows. */
+static struct nic *altname_holder(const struct pairing *p, const char *name)
+{
+	for (size_t i = 0; i < p->n_nics; i++)
+		if (p->nics[i]->have_link && nic_has_altname(p->nics[i], name))
+			return p->nics[i];
+	return NULL;
+}
+
 static bool name_taken(const struct pairing *p, const char *name)
 {
 	for (size_t i = 0; i < p->n_nics; i++)
 		if (p->nics[i]->have_link && streq(p->nics[i]->link.name, name))
 			return true;
+	/* interface names and alternative names share one namespace */
+	if (altname_holder(p, name))
+		return true;
 	/* names our requests gave that no observation showed yet */
 	if (p->req.active && (p->req.a.type == FO_ACT_CREATE || p->req.a.type == FO_ACT_RENAME) &&
 	    streq(p->req.a.name, name))
@@ -1330,7 +1352,7 @@ static enum fo_pair_state hold_state(const struct pair *pr)
 static void plan_pair(struct pairing *p, struct pair *pr, const struct gather *g,
 		      struct nic *a, uint64_t now, struct plan *pl)
 {
-	struct nic *s = NULL, *pn = NULL;
+	struct nic *s = NULL, *pn = NULL, *holder;
 	bool sby_conflict = g->n_sby > 1, pri_conflict = g->n_pri > 1;
 	bool hold = pair_hold_active(pr, now);
 	/* upkeep of what is enslaved goes on while we wait to redo another actor's undo */
@@ -1432,6 +1454,27 @@ static void plan_pair(struct pairing *p, struct pair *pr, const struct gather *g
 			if (aggregate_name(p, s, name) < 0) {
 				plan_set(pl, PLAN_BLOCKED, FO_PAIR_REFUSED, "%s: no free name %sN",
 					 nic_name(s), cfg->name_prefix);
+				return;
+			}
+			holder = altname_holder(p, name);
+			if (holder == s) {
+				/*
+				 * udev answers our rename's "move" event by giving the
+				 * standby its path name, the one we freed for the
+				 * aggregate, as an alternative name (unless
+				 * 70-failoverd-members.link is installed).  It is the
+				 * standby's own former name and the standby is ours:
+				 * remove it.  No undo: a rename back needs it free too.
+				 */
+				plan_step(pl, 1, FO_ACT_DEL_ALTNAME, s->ifindex);
+				strscpy(pl->a.name, IFNAMSIZ, name);
+				return;
+			}
+			if (holder) {
+				/* never someone else's: that one is not ours to change */
+				plan_set(pl, PLAN_BLOCKED, FO_PAIR_REFUSED,
+					 "%s: %s is an alternative name of %s; not creating the "
+					 "aggregate under it", nic_name(s), name, nic_name(holder));
 				return;
 			}
 			plan_step(pl, 1, FO_ACT_CREATE, 0);
@@ -1620,6 +1663,19 @@ static bool undo_next(struct pairing *p, struct pair *pr, struct fo_action *ret_
 		case FO_ACT_RENAME:
 			if (!streq(n->link.name, u.set_name))
 				continue;
+			if (nic_has_altname(n, u.name)) {
+				/*
+				 * udev gave the renamed standby its old name as an
+				 * alternative name (see plan_pair()): it blocks the
+				 * rename back (EEXIST).  Remove it first, then rename.
+				 */
+				struct undo del = { .type = FO_ACT_DEL_ALTNAME, .ifindex = n->ifindex };
+
+				strscpy(del.name, IFNAMSIZ, u.name);
+				undo_push(pr, &u);
+				undo_push(pr, &del);
+				continue;
+			}
 			if (name_taken(p, u.name)) {
 				/*
 				 * Usually our own aggregate, whose deletion is not observed yet:
@@ -1644,6 +1700,11 @@ static bool undo_next(struct pairing *p, struct pair *pr, struct fo_action *ret_
 			    n->link.master_ifindex != 0)
 				continue;
 			memcpy(ret_a->mac, u.mac, FO_MAC_LEN);
+			break;
+		case FO_ACT_DEL_ALTNAME:
+			if (!nic_has_altname(n, u.name))
+				continue;
+			strscpy(ret_a->name, IFNAMSIZ, u.name);
 			break;
 		case FO_ACT_SET_ADDR_GEN_MODE:
 			/* only on a free member: the team it is still in would not want a link-local */
@@ -1708,6 +1769,7 @@ static void finish_compensation(struct pairing *p, struct pair *pr, uint64_t now
 	pr->compensating = false;
 	pr->n_undo = 0;
 	pr->phase = 0;
+	pr->altname_retried = false;
 	/* if the standby could not be brought up again, the next build brings its aggregate up */
 	pr->want_agg_up = pr->standby_was_up;
 	pr->standby_was_up = false;
@@ -1730,7 +1792,12 @@ static void finish_compensation(struct pairing *p, struct pair *pr, uint64_t now
 		pr->refused_fp = pair_fingerprint(p, pr);
 		if (pr->fail_error != -EEXIST)
 			pr->refused_name[0] = '\0';
-		if (pr->refused_name[0] && !name_taken(p, pr->refused_name))
+		if (pr->refused_name[0] && altname_holder(p, pr->refused_name))
+			(void) snprintf(pr->refused_reason, sizeof(pr->refused_reason),
+					"%s: %s failed with EEXIST: %s is an alternative name of %s",
+					who, pairing_action_name(pr->fail_action), pr->refused_name,
+					nic_name(altname_holder(p, pr->refused_name)));
+		else if (pr->refused_name[0] && !name_taken(p, pr->refused_name))
 			/*
 			 * No interface is called that: an alternative name holds it
 			 * (udev gives the renamed standby its path name as one on
@@ -1765,6 +1832,7 @@ static void commit(struct pair *pr)
 {
 	pr->n_undo = 0;
 	pr->phase = 0;
+	pr->altname_retried = false;
 }
 
 /* ---------------------------------------------------------- reconcile */
@@ -2572,6 +2640,7 @@ static int apply_overlay(struct pairing *p, const struct fo_action *a, int new_i
 	case FO_ACT_SET_PRIMARY:
 	case FO_ACT_SET_ACTIVE:
 	case FO_ACT_SET_ADDR_GEN_MODE:
+	case FO_ACT_DEL_ALTNAME:
 		break;
 	}
 	if (!n)
@@ -2626,6 +2695,21 @@ static int apply_overlay(struct pairing *p, const struct fo_action *a, int new_i
 		want.addr_gen_mode = a->addr_gen_mode;
 		exp_set(p, n, EXP_ADDR_GEN, &want);
 		break;
+	case FO_ACT_DEL_ALTNAME:
+		/*
+		 * The kernel's own answer (the ACK) is the truth here: it
+		 * announces the change only for an UP device, and no later
+		 * event of a down one would show it.
+		 */
+		for (size_t i = 0; i < n->raw.n_alt_names && i < FO_ALT_NAMES_MAX; i++)
+			if (streq(n->raw.alt_names[i], a->name)) {
+				memmove(n->raw.alt_names[i], n->raw.alt_names[i + 1],
+					(n->raw.n_alt_names - i - 1) * IFNAMSIZ);
+				n->raw.n_alt_names--;
+				break;
+			}
+		exp_apply(n);
+		break;
 	case FO_ACT_CREATE:
 	case FO_ACT_DELETE:
 	case FO_ACT_SET_MTU:
@@ -2661,6 +2745,7 @@ static bool effect_seen(const struct pairing *p, const struct pair *pr)
 		return false;
 	case FO_ACT_DELETE:
 		return !n;
+	case FO_ACT_DEL_ALTNAME: /* on_result() applied the ACK; nothing announces it */
 	case FO_ACT_SET_ADDR_GEN_MODE:
 		/*
 		 * The kernel announces it only for a device that is up
@@ -2719,6 +2804,7 @@ static bool effect_seen(const struct pairing *p, const struct pair *pr)
 	case FO_ACT_SET_ACTIVE:
 		return n->raw.active_ifindex == a->arg_ifindex;
 	case FO_ACT_SET_ADDR_GEN_MODE:
+	case FO_ACT_DEL_ALTNAME:
 	case FO_ACT_CREATE:
 	case FO_ACT_DELETE:
 	case FO_ACT_EVENT:
@@ -2792,6 +2878,9 @@ static int on_result(struct pairing *p, const struct fo_obs *o, uint64_t now,
 	pr->dirty = true;
 	n = link_find(p, rq.a.ifindex);
 	strscpy(who, sizeof(who), n ? nic_name(n) : rq.a.name[0] ? rq.a.name : pr->key_text);
+	/* the alternative name is not there (any more): what the request wanted */
+	if (rq.a.type == FO_ACT_DEL_ALTNAME && err == -ENOENT)
+		err = 0;
 
 	if (err == 0) {
 		switch (rq.a.type) {
@@ -2823,6 +2912,7 @@ static int on_result(struct pairing *p, const struct fo_obs *o, uint64_t now,
 				pr->team_active_set = 0;
 			break;
 		case FO_ACT_SET_ADDR_GEN_MODE: /* a member not in the team yet */
+		case FO_ACT_DEL_ALTNAME:
 		case FO_ACT_EVENT:
 		case FO_ACT_MAX:
 		case FO_ACT_INVALID:
@@ -2844,7 +2934,7 @@ static int on_result(struct pairing *p, const struct fo_obs *o, uint64_t now,
 				u.ifindex = o->result.new_ifindex;
 			undo_push(pr, &u);
 		}
-		if (rq.a.type == FO_ACT_SET_ADDR_GEN_MODE) {
+		if (rq.a.type == FO_ACT_SET_ADDR_GEN_MODE || rq.a.type == FO_ACT_DEL_ALTNAME) {
 			/* no event will show it (see effect_seen()): believe it until one says otherwise */
 			int r = apply_overlay(p, &rq.a, 0, now);
 
@@ -2879,6 +2969,30 @@ static int on_result(struct pairing *p, const struct fo_obs *o, uint64_t now,
 
 			if (holder && streq(holder->link.name, rq.a.name))
 				c = FAIL_TRANSIENT;
+		}
+		/*
+		 * The name is an alternative name of the standby this
+		 * transaction renamed (udev added it after the rename; the
+		 * executor read the holder again before this result, since
+		 * the kernel announces nothing for a down device).  Not a
+		 * failure of the transaction: plan_pair() removes it next and
+		 * creates again.  Once per transaction, so that whatever keeps
+		 * adding it cannot make us loop.
+		 */
+		if (rq.a.type == FO_ACT_CREATE && err == -EEXIST && !rq.is_undo &&
+		    !pr->compensating && !pr->altname_retried) {
+			const struct nic *holder = altname_holder(p, rq.a.name);
+
+			if (holder && holder->role == FO_ROLE_STANDBY && holder->pair == pr) {
+				pr->altname_retried = true;
+				pr->errors_transient++;
+				pr->last_error = err;
+				emit_event(p, ret, pr, FO_EV_ACTION_FAILED, err, true,
+					   "%s: create failed with EEXIST: %s is an alternative name "
+					   "of our standby %s; removing it", who, rq.a.name,
+					   nic_name(holder));
+				return 0;
+			}
 		}
 		emit_event(p, ret, pr, FO_EV_ACTION_FAILED, err, c != FAIL_PERMANENT,
 			   "%s: %s%s failed with %s (%s)", who, rq.is_undo ? "rollback " : "",

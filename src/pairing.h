@@ -40,6 +40,7 @@
 #define FO_PCI_ADDR_LEN 16
 #define FO_ALIAS_LEN 64
 #define FO_TEXT_LEN 160
+#define FO_ALT_NAMES_MAX 4
 #define FO_USEC_PER_SEC 1000000ULL
 #define FO_TIME_NEVER UINT64_MAX
 /*
@@ -179,6 +180,14 @@ struct fo_link_info { /* from rtnetlink (RTM_NEWLINK) */
 	bool has_addr_gen_mode;
 	uint8_t addr_gen_mode;
 	uint32_t group;                 /* IFLA_GROUP (netdev group), 0 = default */
+	/*
+	 * IFLA_PROP_LIST/IFLA_ALT_IFNAME: the alternative names short enough
+	 * to be an interface name (only those can block a CREATE or RENAME),
+	 * the first FO_ALT_NAMES_MAX of them.  The kernel announces a change
+	 * of them only for an UP device; a dump always has them.
+	 */
+	size_t n_alt_names;
+	char alt_names[FO_ALT_NAMES_MAX][IFNAMSIZ];
 };
 
 struct fo_device_info { /* from udev + sysfs */
@@ -263,6 +272,7 @@ enum fo_action_type {
 	FO_ACT_SET_ACTIVE,    /* team master: activeport = ifindex */
 	FO_ACT_EVENT,         /* for logs and metrics only; no request */
 	FO_ACT_SET_ADDR_GEN_MODE, /* ifindex -> addr_gen_mode (IPv6 link-local generation) */
+	FO_ACT_DEL_ALTNAME,   /* ifindex: remove the alternative name `name` (our standby only) */
 	FO_ACT_MAX,
 	FO_ACT_INVALID = -1,
 };
@@ -294,7 +304,7 @@ struct fo_action {
 	int master_ifindex;             /* ENSLAVE */
 	int arg_ifindex;                /* SET_PRIMARY / SET_ACTIVE */
 	enum fo_backend backend;        /* CREATE, SET_ACTIVE */
-	char name[IFNAMSIZ];            /* CREATE, RENAME */
+	char name[IFNAMSIZ];            /* CREATE, RENAME, DEL_ALTNAME */
 	uint8_t mac[FO_MAC_LEN];        /* CREATE, SET_MAC */
 	unsigned mtu;                   /* CREATE (0 = default), SET_MTU */
 	char alias[FO_ALIAS_LEN];       /* CREATE: the ownership marker */

@@ -422,11 +422,6 @@ def wait_rebuilt(h, g, vfname, timeout, agg_up=True):
         timeout)
 
 
-def agg_is_up(h, g):
-    return g.sh("ip -o link show dev %s | grep -qE '[<,]UP[,>]' && echo up || echo down"
-                % h.AGG) == "up"
-
-
 def scenario_rel_fault(run, g, res, h):
     h.check_failoverd(g)
     have = g.sh("[ -x /usr/local/lib/fo-test/failoverd-fault ] && echo yes || echo no")
@@ -454,6 +449,7 @@ def scenario_rel_fault(run, g, res, h):
     built = []
     failed = []
     left_down = []
+    from_state = []   # restarts that read "standby was up" from /run/failoverd/state
     slow = ("", 0.0)
     t_all = now()
     for mode, (action, nth, what) in plan:
@@ -465,19 +461,20 @@ def scenario_rel_fault(run, g, res, h):
              "systemctl start failoverd.service; true" % fault, timeout=60)
         err = None
         try:
-            # After a kill the restarted daemon cannot know the standby was
-            # up before the transaction (held in memory only, docs/design.md
-            # "Adoption"): it may leave the aggregate down for the network
-            # manager, which ifup below is.  Counted, not failed; after a
-            # failed request the same process must bring it up itself.
-            t_built = wait_rebuilt(h, g, vfname, REBUILD_TIMEOUT, agg_up=mode != "kill")
+            # The standby was up before every fault (teardown_pair), so the
+            # aggregate must end up up, by failoverd itself: after a kill the
+            # restarted process learns it from /run/failoverd/state
+            # (docs/design.md "Adoption"); ifup below comes only after.
+            t_built = wait_rebuilt(h, g, vfname, REBUILD_TIMEOUT, agg_up=False)
             if t_built is None:
-                raise h.Fail("no aggregate with both members and the VF primary%s in %d s"
-                             % ("" if mode == "kill" else ", up,", REBUILD_TIMEOUT))
-            if mode == "kill" and not agg_is_up(h, g):
-                time.sleep(2)
-                if not agg_is_up(h, g):
-                    left_down.append(fault)
+                raise h.Fail("no aggregate with both members and the VF primary in %d s"
+                             % REBUILD_TIMEOUT)
+            t_up = g.vm.shell.wait_true("ip -o link show dev %s | grep -qE '[<,]UP[,>]'"
+                                        % h.AGG, 10)
+            if t_up is None:
+                left_down.append(fault)
+                raise h.Fail("the standby was up, but failoverd left %s down" % h.AGG)
+            t_built = max(t_built, t_up)
             # The manager's configuration follows the aggregate (what
             # ifupdown's hotplug would have done at its creation).
             g.sh("mv %s %s; systemctl reset-failed ifup@%s.service; "
@@ -507,6 +504,8 @@ def scenario_rel_fault(run, g, res, h):
             err = "the fault never fired"
         if err is None and mode == "kill" and "code=killed" not in log:
             err = "systemd saw no kill"
+        if "standby(s) down while up" in log:
+            from_state.append(fault)
         if err is not None:
             failed.append("%s (%s): %s" % (fault, what, err))
             continue
@@ -515,13 +514,14 @@ def scenario_rel_fault(run, g, res, h):
             slow = (fault, t_built - t0)
     t_faults = now() - t_all
     res.fig("%d faults (%d steps x %s) in %s, %d converged; failoverd rebuilt the pair in "
-            "%s-%s (median %s, slowest %s); aggregate left down for the manager after %d "
-            "kill(s)%s"
+            "%s-%s (median %s, slowest %s); aggregate left down after %d fault(s)%s"
             % (len(plan), len(STEPS), "/".join(sorted({m.split("=")[0] for m, _ in plan})),
                fmt(t_faults), len(built),
                fmt(min(built) if built else None), fmt(max(built) if built else None),
                fmt(sorted(built)[len(built) // 2] if built else None), slow[0],
                len(left_down), " (%s)" % " ".join(left_down) if left_down else ""))
+    res.fig("restarts that read \"standby was up\" from /run/failoverd/state: %d (%s)"
+            % (len(from_state), " ".join(from_state) or "none"))
     if failed:
         raise h.Fail("%d of %d faults did not converge: %s"
                      % (len(failed), len(plan), "; ".join(failed)))
