@@ -834,11 +834,13 @@ static void daemon_execute(struct daemon *d, const struct queued_action *q)
 		}
 	} else
 		log_debug("%s: done", what);
-	if (a->type == FO_ACT_CREATE && r == -EEXIST)
+	if ((a->type == FO_ACT_CREATE && r == -EEXIST) || r == -ETIMEDOUT)
 		/*
-		 * nl_link read the name's holder again (its alternative names
-		 * are announced by nothing while it is down): the engine sees
-		 * who holds the name before it hears of the failure.
+		 * Before the engine hears of the failure it sees what the
+		 * kernel said meanwhile: after a CREATE's EEXIST, nl_link
+		 * read the name's holder again (its alternative names are
+		 * announced by nothing while it is down); after a lost ACK,
+		 * the request may have been done, and its events tell.
 		 */
 		(void) nl_link_dispatch(d->nl, daemon_obs, d);
 	feed_result(d, a->id, r, a->type == FO_ACT_CREATE && r == 0 ? new_ifindex : 0);

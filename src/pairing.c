@@ -3058,6 +3058,22 @@ static int on_result(struct pairing *p, const struct fo_obs *o, uint64_t now,
 			strscpy(pr->refused_name, IFNAMSIZ,
 				rq.a.type == FO_ACT_CREATE || rq.a.type == FO_ACT_RENAME ? rq.a.name : "");
 		}
+		/*
+		 * A lost ACK (ETIMEDOUT) says nothing about the request: the
+		 * kernel may have done it (the guest tier's `noack` faults: a
+		 * standby set down, a VF enslaved, with no answer).  Undo it as
+		 * if it had been done; every undo step is skipped when it does
+		 * not apply (the daemon feeds what the kernel announced before
+		 * the failure).  Otherwise the rollback set the enslaved VF's
+		 * MAC back, or forgot that the standby had been up.
+		 */
+		if (err == -ETIMEDOUT && rq.has_undo) {
+			struct undo u = rq.undo;
+
+			if (u.type == FO_ACT_DELETE)
+				u.ifindex = o->result.new_ifindex; /* 0: found by its marker */
+			undo_push(pr, &u);
+		}
 		pr->compensating = true;
 		if (rq.a.type == FO_ACT_SET_UP || rq.a.type == FO_ACT_SET_PRIMARY ||
 		    rq.a.type == FO_ACT_SET_ACTIVE) {

@@ -421,11 +421,12 @@ static void check_request(struct fk *fk, const struct fo_action *a)
 	}
 }
 
+static int execute_req(struct fk *fk, const struct fo_action *a, int *ret_new);
+
 /* Apply one request with the kernel's rules; returns 0 or -errno. */
 static int execute(struct fk *fk, const struct fo_action *a, int *ret_new)
 {
-	struct fk_dev *d = fk_dev(fk, a->ifindex), *m, *o;
-	int r;
+	int r = 0;
 
 	*ret_new = 0;
 	check_request(fk, a);
@@ -435,6 +436,20 @@ static int execute(struct fk *fk, const struct fo_action *a, int *ret_new)
 		if (r < 0)
 			return r;
 	}
+	if (r == FK_FAULT_NOACK) {
+		/* done, but the answer is lost: the executor reports a timeout */
+		r = execute_req(fk, a, ret_new);
+		*ret_new = 0;
+		return r < 0 ? r : -ETIMEDOUT;
+	}
+	return execute_req(fk, a, ret_new);
+}
+
+static int execute_req(struct fk *fk, const struct fo_action *a, int *ret_new)
+{
+	struct fk_dev *d = fk_dev(fk, a->ifindex), *m, *o;
+	int r;
+
 	switch (a->type) {
 	case FO_ACT_CREATE:
 		if (!a->name[0] || strlen(a->name) >= IFNAMSIZ)
@@ -776,14 +791,14 @@ static void pump(struct fk *fk)
 				}
 			}
 		}
-		if (a.type == FO_ACT_CREATE && r == -EEXIST) {
+		if ((a.type == FO_ACT_CREATE && r == -EEXIST) || r == -ETIMEDOUT) {
 			/*
 			 * As the executor (nl_link.c execute_create(), daemon.c):
-			 * the queued events, then the name's holder read again
-			 * (its alternative names are announced by nothing while
-			 * it is down), then the result.
+			 * the queued events, then (EEXIST) the name's holder read
+			 * again (its alternative names are announced by nothing
+			 * while it is down), then the result.
 			 */
-			struct fk_dev *h = fk_name_holder(fk, a.name);
+			struct fk_dev *h = r == -EEXIST ? fk_name_holder(fk, a.name) : NULL;
 
 			while (fk->nl_n > 0) {
 				struct fo_obs q = fk->nlq[fk->nl_head];

@@ -95,7 +95,11 @@ struct fk_dev {
 };
 
 struct fk;
-/* Return 0 to let the request run, or -errno to fail it without effect. */
+/*
+ * Return 0 to let the request run, -errno to fail it without effect, or
+ * FK_FAULT_NOACK to run it and lose the answer (the executor's ETIMEDOUT).
+ */
+#define FK_FAULT_NOACK 1
 typedef int (*fk_fault_fn)(struct fk *fk, const struct fo_action *a, uint64_t n, void *userdata);
 
 struct fk {

@@ -572,6 +572,48 @@ START_TEST(test_restart_standby_was_up)
 }
 END_TEST
 
+static int noack_at(struct fk *fk, const struct fo_action *a, uint64_t n, void *ud)
+{
+	return n == *(uint64_t *) ud ? FK_FAULT_NOACK : 0;
+}
+
+/*
+ * A lost ACK at every request of a build from an UP standby (the guest
+ * tier's `noack` faults): the kernel did it, the executor reports
+ * ETIMEDOUT.  The rollback must treat it as done: the same world at the
+ * end, the aggregate up, the VF with the pair's MAC (before the fix, a
+ * lost ACK of the VF's enslave had the rollback set the enslaved VF's MAC
+ * back, and one of the standby's SET_DOWN left the aggregate down).
+ */
+START_TEST(test_lost_ack_every_step)
+{
+	char want[CANON_LEN];
+	struct fk fk;
+	uint64_t total;
+
+	fk_init(&fk, &(struct fo_config) { 0 });
+	fk.cfg = cfg_default();
+	world_standby_up(&fk);
+	fk_start(&fk);
+	run(&fk);
+	fk_canon(&fk, want, sizeof(want));
+	total = fk.requests;
+	fk_done(&fk);
+	for (uint64_t k = 0; k < total; k++) {
+		fk_init(&fk, &(struct fo_config) { 0 });
+		fk.cfg = cfg_default();
+		world_standby_up(&fk);
+		fk.fault = noack_at;
+		fk.fault_userdata = &k;
+		fk_start(&fk);
+		run(&fk);
+		ck_assert_canon_eq(&fk, want);
+		ck_assert_uint_ge(fk.requests_failed, 1);
+		fk_done(&fk);
+	}
+}
+END_TEST
+
 START_TEST(test_standby_was_up_hint_checked)
 {
 	struct fk fk;
@@ -2344,6 +2386,7 @@ static Suite *pairing_suite(int argc, char **argv)
 		{ "restart_between_steps", test_restart_between_steps },
 		{ "restart_standby_was_up", test_restart_standby_was_up },
 		{ "standby_was_up_hint_checked", test_standby_was_up_hint_checked },
+		{ "lost_ack_every_step", test_lost_ack_every_step },
 		{ "restart_while_vf_absent", test_restart_while_vf_absent },
 		{ "unplug_replug", test_unplug_replug },
 		{ "settle_delay", test_settle_delay },
