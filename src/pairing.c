@@ -3328,8 +3328,14 @@ size_t pairing_owed_up(const struct pairing *p, struct fo_owed_up *ret, size_t m
 		const struct pair *pr = p->pairs[i];
 		const struct nic *s = pr->want_agg_up ? link_find(p, pr->owed_sby) : NULL;
 
+		const struct nic *m;
+
 		/* the standby it was about, still a standby of this pair (not one that replaced it) */
 		if (!s || s->role != FO_ROLE_STANDBY || s->pair != pr)
+			continue;
+		/* as take_hints() reads it: a free standby that is up owes nothing after a restart */
+		m = s->link.master_ifindex ? link_find(p, s->link.master_ifindex) : NULL;
+		if (m ? nic_up(m) : nic_up(s))
 			continue;
 		if (n < max && ret)
 			ret[n] = (struct fo_owed_up) { .ifindex = s->ifindex, .key = pr->key };
