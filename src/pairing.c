@@ -775,7 +775,19 @@ static void exp_apply(struct nic *n)
  */
 static void exp_observe(struct nic *n)
 {
-	n->exp.mask = 0;
+	/*
+	 * Except the IPv6 address generation mode: the kernel announces
+	 * its change for an UP device only and we set it on down ones, so
+	 * an event that still shows the old mode may have been queued
+	 * before our request (the daemon feeds queued events before a lost
+	 * ACK's failure).  That overlay lasts until an event shows the mode
+	 * we set, or a full dump ends (on_sync_end()).
+	 */
+	unsigned keep = n->exp.mask & EXP_ADDR_GEN;
+
+	if (keep && n->raw.has_addr_gen_mode && n->raw.addr_gen_mode == n->exp.want.addr_gen_mode)
+		keep = 0;
+	n->exp.mask = keep;
 	exp_apply(n);
 }
 
