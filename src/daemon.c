@@ -1080,19 +1080,9 @@ static void daemon_post(struct loop *l, void *userdata)
 static void resolve_live_rename(struct failoverd_config *c)
 {
 	struct utsname u;
-	unsigned major = 0, minor = 0;
 
-	if (c->live_rename != CONFIG_LIVE_RENAME_AUTO)
-		return;
-	/*
-	 * FIXME: a version check, because "may I rename an UP netdev" has no
-	 * probe that does not itself rename one.  6.2 is the first kernel that
-	 * allows it (minimal baseline: older kernels answer EBUSY).
-	 */
-	if (uname(&u) == 0 && sscanf(u.release, "%u.%u", &major, &minor) == 2)
-		c->engine.live_rename = major > 6 || (major == 6 && minor >= 2);
-	else
-		c->engine.live_rename = false;
+	/* The rule and its test: config_kernel_renames_live(), test-config. */
+	config_resolve_live_rename(c, uname(&u) == 0 ? u.release : NULL);
 }
 
 static int daemon_load_config(struct daemon *d, struct failoverd_config *ret)
