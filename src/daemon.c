@@ -39,16 +39,6 @@
 #define DRY_RUN_ACTIONS_MAX 1000
 #define DRY_RUN_TICKS_MAX 64
 #define DRY_RUN_FAKE_IFINDEX 100000
-/*
- * READY=1 at the latest this long after the start, even if the initial plan
- * is still running: the unit orders all networking after us, and a pair
- * that cannot be built must not hold the whole boot.  STATUS= says so.
- * "The start" is the fork (the process's start time), which is where
- * systemd's TimeoutStartSec counts from, not our main(): at boot with 16
- * NICs in coldplug, the guest tier saw 11-30 s between the two (docs/design.md,
- * "Daemon start at boot with 8 pairs").
- */
-#define DAEMON_READY_MAX_USEC (20 * FO_USEC_PER_SEC)
 /* A start-up slower than this before main() is worth a line in the log. */
 #define DAEMON_SLOW_EXEC_USEC (5 * FO_USEC_PER_SEC)
 /* One log line per decision, but at most this many per interval under storms. */
@@ -1082,19 +1072,9 @@ static void daemon_post(struct loop *l, void *userdata)
 static void resolve_live_rename(struct failoverd_config *c)
 {
 	struct utsname u;
-	unsigned major = 0, minor = 0;
 
-	if (c->live_rename != CONFIG_LIVE_RENAME_AUTO)
-		return;
-	/*
-	 * FIXME: a version check, because "may I rename an UP netdev" has no
-	 * probe that does not itself rename one.  6.2 is the first kernel that
-	 * allows it (minimal baseline: older kernels answer EBUSY).
-	 */
-	if (uname(&u) == 0 && sscanf(u.release, "%u.%u", &major, &minor) == 2)
-		c->engine.live_rename = major > 6 || (major == 6 && minor >= 2);
-	else
-		c->engine.live_rename = false;
+	/* The rule and its test: config_kernel_renames_live(), test-config. */
+	config_resolve_live_rename(c, uname(&u) == 0 ? u.release : NULL);
 }
 
 static int daemon_load_config(struct daemon *d, struct failoverd_config *ret)
@@ -1263,8 +1243,8 @@ static int on_ready_timeout(struct loop *l, uint64_t now_usec, void *userdata)
 
 	if (d->ready)
 		return 0;
-	log_warning("the initial plan is not done %llu s after the start; reporting ready anyway",
-		    (unsigned long long) (DAEMON_READY_MAX_USEC / FO_USEC_PER_SEC));
+	log_warning("the initial plan is not done %.1f s after main(); reporting ready anyway",
+		    (double) (now_usec - d->start_mono_usec) / 1e6);
 	daemon_notify(d, false);
 	return 0;
 }
@@ -1453,15 +1433,15 @@ int daemon_run(const struct daemon_options *o)
 	age = process_age_usec();
 	if (age > d.start_mono_usec)
 		age = d.start_mono_usec;
-	d.ready_deadline_usec = d.start_mono_usec - age + DAEMON_READY_MAX_USEC;
+	d.ready_deadline_usec = daemon_ready_deadline(d.start_mono_usec, age);
 	if (daemon_load_config(&d, &d.cfg) < 0)
 		return 1;
 	daemon_apply_log_level(&d);
 	log_debug("trace %.6f: main() %.3f s after the fork", trace_mono(), (double) age / 1e6);
 	if (age >= DAEMON_SLOW_EXEC_USEC && o->mode != SNAPSHOT_MODE_DRY_RUN)
 		log_notice("%.1f s passed between the fork and main() (a loaded system); READY=1 is "
-			   "due at the latest %.1f s after the fork",
-			   (double) age / 1e6, (double) DAEMON_READY_MAX_USEC / 1e6);
+			   "due at the latest %.1f s after main()",
+			   (double) age / 1e6, (double) (d.ready_deadline_usec - d.start_mono_usec) / 1e6);
 
 	d.acts = calloc(1, sizeof(*d.acts));
 	if (!d.acts) {
