@@ -332,7 +332,7 @@ START_TEST(test_live_rename_auto)
 		const char *release;
 		bool live;
 	} cases[] = {
-		{ "6.1.0-27-amd64", false },       { "6.12.117+deb13-amd64", true },
+		{ "6.1.0-56-amd64", false },       { "6.12.117+deb13-amd64", true },
 		{ "6.2", true },                   { "6.2.0-rc1", true },
 		{ "5.19.17", false },              { "5.10.0-32-amd64", false },
 		{ "7.0.0", true },                 { "10.1", true },
@@ -352,13 +352,13 @@ START_TEST(test_live_rename_auto)
 	c = parse_ok("");
 	config_resolve_live_rename(&c, "6.12.117+deb13-amd64");
 	ck_assert(c.engine.live_rename);
-	config_resolve_live_rename(&c, "6.1.0-27-amd64");
+	config_resolve_live_rename(&c, "6.1.0-56-amd64");
 	ck_assert(!c.engine.live_rename);
 	c = parse_ok("live_rename = no\n");
 	config_resolve_live_rename(&c, "6.12.117+deb13-amd64");
 	ck_assert(!c.engine.live_rename);
 	c = parse_ok("live_rename = yes\n");
-	config_resolve_live_rename(&c, "6.1.0-27-amd64");
+	config_resolve_live_rename(&c, "6.1.0-56-amd64");
 	ck_assert(c.engine.live_rename);
 }
 END_TEST

@@ -65,9 +65,9 @@ DEFAULT_SUBSET = {"trixie": {s for g, ss in GROUPS if g in ("bond", "team", "ker
 # bench tier judges them); these only catch an outage nothing recovers from
 # but a host ARP timer (vm-rig-facts findings 2-3: 22-29 s).
 MAX_UNPLUG_GAP = 10.0
+MAX_REPLUG_GAP = 10.0
 # Bound on udev's coldplug after systemd reports the boot done (Group.boot).
 SETTLE_MAX = 300
-MAX_REPLUG_GAP = 10.0
 
 
 class Fail(Exception):
