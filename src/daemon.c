@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,6 +27,7 @@
 #include "metrics.h"
 #include "nl_link.h"
 #include "pairing.h"
+#include "state_file.h"
 #include "status.h"
 #include "text.h"
 #include "udev_watch.h"
@@ -37,16 +39,6 @@
 #define DRY_RUN_ACTIONS_MAX 1000
 #define DRY_RUN_TICKS_MAX 64
 #define DRY_RUN_FAKE_IFINDEX 100000
-/*
- * READY=1 at the latest this long after the start, even if the initial plan
- * is still running: the unit orders all networking after us, and a pair
- * that cannot be built must not hold the whole boot.  STATUS= says so.
- * "The start" is the fork (the process's start time), which is where
- * systemd's TimeoutStartSec counts from, not our main(): at boot with 16
- * NICs in coldplug, the guest tier saw 11-30 s between the two (docs/design.md,
- * "Daemon start at boot with 8 pairs").
- */
-#define DAEMON_READY_MAX_USEC (20 * FO_USEC_PER_SEC)
 /* A start-up slower than this before main() is worth a line in the log. */
 #define DAEMON_SLOW_EXEC_USEC (5 * FO_USEC_PER_SEC)
 /* One log line per decision, but at most this many per interval under storms. */
@@ -102,6 +94,14 @@ struct daemon {
 	uint64_t ready_deadline_usec;    /* CLOCK_MONOTONIC: READY=1 at the latest then */
 	uint64_t observations_total, actions_total, resyncs_total;
 	uint64_t events_total[FO_EV_MAX];
+
+	/*
+	 * <runtime_dir>/state as last written (NULL: not yet).  Rewritten,
+	 * atomically, whenever pairing_owed_up() changes, before the next
+	 * request goes out (docs/design.md, "Restart mid-transaction").
+	 */
+	char *state_path;
+	char *state_last;
 
 	struct pair_history *hist;
 	size_t n_hist;
@@ -327,6 +327,10 @@ static void describe_action(const struct daemon *d, const struct fo_action *a, c
 		(void) snprintf(buf, len, "rename %s (%d) to %s", n1, a->ifindex,
 				text_sanitize(a->name, n2, sizeof(n2)));
 		return;
+	case FO_ACT_DEL_ALTNAME:
+		(void) snprintf(buf, len, "remove alternative name %s of %s (%d)",
+				text_sanitize(a->name, n2, sizeof(n2)), n1, a->ifindex);
+		return;
 	case FO_ACT_SET_MAC:
 		(void) snprintf(buf, len, "set mac of %s (%d) to %s", n1, a->ifindex, mac);
 		return;
@@ -443,6 +447,10 @@ static void trace_obs(const struct fo_obs *obs, bool probed)
 			  obs->sync_udev ? "udev enumeration" : "netlink dump",
 			  obs->type == FO_OBS_SYNC_BEGIN ? "begins" : "ends");
 		break;
+	case FO_OBS_STANDBY_WAS_UP:
+		log_debug("trace %.6f: state file: standby %d was up", trace_mono(),
+			  obs->owed_up.ifindex);
+		break;
 	case FO_OBS_RESCAN:
 	case FO_OBS_MAX:
 	case FO_OBS_INVALID:
@@ -470,6 +478,110 @@ static void trace_pairs(struct daemon *d, uint64_t now)
 	}
 }
 
+/* ---- the runtime state file ---- */
+
+static void daemon_feed(struct daemon *d, const struct fo_obs *obs);
+
+static void daemon_save_state(struct daemon *d)
+{
+	static struct log_ratelimit rl = LOG_RATELIMIT_INIT(60 * FO_USEC_PER_SEC, 2);
+	struct state st = { 0 };
+	char text[STATE_TEXT_MAX];
+	size_t n, len;
+	int r;
+
+	if (!d->state_path)
+		return;
+	n = pairing_owed_up(d->engine, st.owed_up, FO_OWED_UP_MAX);
+	if (n > FO_OWED_UP_MAX && log_ratelimit_ok(&rl, loop_now_usec()))
+		log_warning("%s: %zu standbys are owed an aggregate up; keeping the first %d",
+			    d->state_path, n, FO_OWED_UP_MAX);
+	st.n_owed_up = n < FO_OWED_UP_MAX ? n : FO_OWED_UP_MAX;
+	r = state_format(&st, text, sizeof(text), &len);
+	if (r < 0) {
+		if (log_ratelimit_ok(&rl, loop_now_usec()))
+			log_warning_errno(r, "%s: cannot format the state: %m", d->state_path);
+		return;
+	}
+	if (d->state_last && streq(d->state_last, text))
+		return;
+	r = metrics_write_file(d->state_path, text, len);
+	if (r < 0) {
+		/* tried again at the next change; a restart then finds the older file */
+		if (log_ratelimit_ok(&rl, loop_now_usec()))
+			log_warning_errno(r, "%s: cannot write the state file: %m", d->state_path);
+		return;
+	}
+	free(d->state_last);
+	d->state_last = strdup(text); /* NULL on OOM: written again next time */
+	if (st.n_owed_up > 0)
+		log_debug("%s: %zu standby(s) owed an aggregate up", d->state_path, st.n_owed_up);
+}
+
+/*
+ * Read what an earlier process of this boot left (a restart after a kill
+ * or crash; systemd keeps the directory across restarts, not across a
+ * stop).  The file is trusted only when it is a regular file of ours,
+ * not writable by others, small, and parses whole; anything else is
+ * logged and ignored (the next write replaces it).  Called with the
+ * instance lock held, before the first dump.
+ */
+static void daemon_load_state(struct daemon *d)
+{
+	_cleanup_close_ int fd = -1;
+	char buf[STATE_FILE_MAX_BYTES + 1], reason[STATE_REASON_LEN];
+	struct state st;
+	struct stat sb;
+	size_t len = 0;
+	int r;
+
+	fd = open(d->state_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0) {
+		if (errno != ENOENT)
+			log_warning_errno(-errno, "%s: ignoring the state file: cannot open it: %m",
+					  d->state_path);
+		return;
+	}
+	if (fstat(fd, &sb) < 0) {
+		log_warning_errno(-errno, "%s: ignoring the state file: cannot stat it: %m",
+				  d->state_path);
+		return;
+	}
+	if (!S_ISREG(sb.st_mode) || sb.st_uid != geteuid() || (sb.st_mode & 0022)) {
+		log_warning("%s: ignoring the state file: not a regular file owned by uid %u and "
+			    "writable only by it", d->state_path, (unsigned) geteuid());
+		return;
+	}
+	for (;;) {
+		ssize_t k = read(fd, buf + len, sizeof(buf) - len);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			log_warning_errno(-errno, "%s: ignoring the state file: cannot read it: %m",
+					  d->state_path);
+			return;
+		}
+		if (k == 0 || (len += (size_t) k) == sizeof(buf))
+			break;
+	}
+	/* a file longer than the limit arrives here as limit + 1 bytes: refused */
+	r = state_parse(buf, len, &st, reason, sizeof(reason));
+	if (r < 0) {
+		log_warning("%s: ignoring the state file: %s", d->state_path, reason);
+		return;
+	}
+	for (size_t i = 0; i < st.n_owed_up; i++) {
+		struct fo_obs obs = { .type = FO_OBS_STANDBY_WAS_UP, .owed_up = st.owed_up[i] };
+
+		daemon_feed(d, &obs);
+	}
+	if (st.n_owed_up > 0)
+		log_info("%s: an earlier failoverd took %zu standby(s) down while up; their "
+			 "aggregate%s will be brought up", d->state_path, st.n_owed_up,
+			 st.n_owed_up == 1 ? "" : "s");
+}
+
 static void daemon_feed(struct daemon *d, const struct fo_obs *obs)
 {
 	uint64_t batch;
@@ -482,6 +594,8 @@ static void daemon_feed(struct daemon *d, const struct fo_obs *obs)
 		log_warning_errno(r, "engine rejected observation type %d: %m, ignoring", (int) obs->type);
 		return;
 	}
+	/* before any request of this feed is executed (daemon_post() runs them) */
+	daemon_save_state(d);
 	if (trace_on()) {
 		trace_obs(obs, d->probing);
 		trace_pairs(d, daemon_now(d));
@@ -625,6 +739,7 @@ static void daemon_obs(const struct fo_obs *obs, void *userdata)
 	case FO_OBS_RESULT:
 	case FO_OBS_TICK:
 	case FO_OBS_RESCAN:
+	case FO_OBS_STANDBY_WAS_UP:
 	case FO_OBS_MAX:
 	case FO_OBS_INVALID:
 		break;
@@ -709,6 +824,15 @@ static void daemon_execute(struct daemon *d, const struct queued_action *q)
 		}
 	} else
 		log_debug("%s: done", what);
+	if ((a->type == FO_ACT_CREATE && r == -EEXIST) || r == -ETIMEDOUT)
+		/*
+		 * Before the engine hears of the failure it sees what the
+		 * kernel said meanwhile: after a CREATE's EEXIST, nl_link
+		 * read the name's holder again (its alternative names are
+		 * announced by nothing while it is down); after a lost ACK,
+		 * the request may have been done, and its events tell.
+		 */
+		(void) nl_link_dispatch(d->nl, daemon_obs, d);
 	feed_result(d, a->id, r, a->type == FO_ACT_CREATE && r == 0 ? new_ifindex : 0);
 	/*
 	 * A created aggregate is read again by nl_link's next dispatch (its
@@ -1119,8 +1243,8 @@ static int on_ready_timeout(struct loop *l, uint64_t now_usec, void *userdata)
 
 	if (d->ready)
 		return 0;
-	log_warning("the initial plan is not done %llu s after the start; reporting ready anyway",
-		    (unsigned long long) (DAEMON_READY_MAX_USEC / FO_USEC_PER_SEC));
+	log_warning("the initial plan is not done %.1f s after main(); reporting ready anyway",
+		    (double) (now_usec - d->start_mono_usec) / 1e6);
 	daemon_notify(d, false);
 	return 0;
 }
@@ -1288,6 +1412,8 @@ static void daemon_done(struct daemon *d)
 	free(d->hist);
 	free(d->known);
 	free(d->metrics_last);
+	free(d->state_path);
+	free(d->state_last);
 }
 
 int daemon_run(const struct daemon_options *o)
@@ -1307,15 +1433,15 @@ int daemon_run(const struct daemon_options *o)
 	age = process_age_usec();
 	if (age > d.start_mono_usec)
 		age = d.start_mono_usec;
-	d.ready_deadline_usec = d.start_mono_usec - age + DAEMON_READY_MAX_USEC;
+	d.ready_deadline_usec = daemon_ready_deadline(d.start_mono_usec, age);
 	if (daemon_load_config(&d, &d.cfg) < 0)
 		return 1;
 	daemon_apply_log_level(&d);
 	log_debug("trace %.6f: main() %.3f s after the fork", trace_mono(), (double) age / 1e6);
 	if (age >= DAEMON_SLOW_EXEC_USEC && o->mode != SNAPSHOT_MODE_DRY_RUN)
 		log_notice("%.1f s passed between the fork and main() (a loaded system); READY=1 is "
-			   "due at the latest %.1f s after the fork",
-			   (double) age / 1e6, (double) DAEMON_READY_MAX_USEC / 1e6);
+			   "due at the latest %.1f s after main()",
+			   (double) age / 1e6, (double) (d.ready_deadline_usec - d.start_mono_usec) / 1e6);
 
 	d.acts = calloc(1, sizeof(*d.acts));
 	if (!d.acts) {
@@ -1388,6 +1514,14 @@ int daemon_run(const struct daemon_options *o)
 	if (r < 0) {
 		log_err_errno(r, "cannot watch the discovery sockets: %m");
 		goto done;
+	}
+	if (d.opt.mode == SNAPSHOT_MODE_NORMAL) {
+		if (asprintf(&d.state_path, "%s/state", d.opt.runtime_dir) < 0) {
+			d.state_path = NULL;
+			log_err("out of memory");
+			goto done;
+		}
+		daemon_load_state(&d);
 	}
 	/* Monitors are open before the initial sync, so nothing between the two is lost. */
 	if (daemon_sync(&d) < 0)

@@ -9,6 +9,7 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include "daemon.h"
 #include "loop.h"
 
 struct ctx {
@@ -152,6 +153,23 @@ START_TEST(test_signal)
 }
 END_TEST
 
+/* The READY=1 deadline: 20 s after the fork, at least 15 s after main(), at most 75 s after the fork. */
+START_TEST(test_ready_deadline)
+{
+	const uint64_t s = 1000000ULL;
+
+	/* a quick exec: the fork's 20 s */
+	ck_assert_uint_eq(daemon_ready_deadline(100 * s, 1 * s), 119 * s);
+	ck_assert_uint_eq(daemon_ready_deadline(100 * s, 0), 120 * s);
+	/* 24.6 s from fork to main(): 15 s from main(), not 4.6 s before it */
+	ck_assert_uint_eq(daemon_ready_deadline(100 * s, 24600000ULL), 115 * s);
+	/* 70 s from fork to main(): capped 75 s after the fork */
+	ck_assert_uint_eq(daemon_ready_deadline(100 * s, 70 * s), 105 * s);
+	/* an age past the clock (cannot tell): counted from a fork at 0 */
+	ck_assert_uint_eq(daemon_ready_deadline(10 * s, 50 * s), 25 * s);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("loop");
@@ -162,6 +180,7 @@ int main(void)
 	tcase_add_test(tc, test_timers_in_order);
 	tcase_add_test(tc, test_io_and_dirty_coalescing);
 	tcase_add_test(tc, test_signal);
+	tcase_add_test(tc, test_ready_deadline);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
