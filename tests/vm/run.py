@@ -318,8 +318,14 @@ def group_selftest(run, g, want):
         active = g.sh("cat /sys/class/net/fobond0/bonding/active_slave")
         if active != "enp5s0":
             raise Fail("hand bond: active slave is '%s', not the new VF enp5s0" % active)
-        if un["gap"] > MAX_UNPLUG_GAP or re_["gap"] > MAX_REPLUG_GAP:
-            raise Fail("hand bond: outage beyond %.0f s" % MAX_REPLUG_GAP)
+        # The bound is on the rig, not on udev: the replug outage is judged
+        # from the enslave on.  Until then the hand bond waits for udev, and
+        # Debian 13 under TCG renamed the VF 7 s after its add and settled
+        # 10 s later (docs/testing.md, "Guests").
+        after = pb.stats(t_ens, now(), from_t0=True)
+        if un["gap"] > MAX_UNPLUG_GAP or (after["gap"] or 0) > MAX_REPLUG_GAP:
+            raise Fail("hand bond: outage beyond %.0f s (unplug gap %s, after the enslave %s)"
+                       % (MAX_REPLUG_GAP, fmt(un["gap"]), fmt(after["gap"])))
         if pa.stats(t0, now())["gap"] is None or not pa.wait_replies(now() - 1, 50, 5):
             raise Fail("net_failover pair stopped answering during the bond's hotplug")
 
