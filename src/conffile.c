@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <syslog.h>
@@ -667,4 +668,28 @@ int config_load_file(const char *path, bool missing_ok, struct config_error *err
 		return -EFBIG;
 	}
 	return config_parse_buffer(buf, len, path, &base, err, ret);
+}
+
+bool config_kernel_renames_live(const char *release)
+{
+	unsigned long major, minor;
+	char *end;
+
+	/* Numbers, not strings: "6.12" must not sort before "6.2". */
+	if (!release || release[0] < '0' || release[0] > '9')
+		return false;
+	errno = 0;
+	major = strtoul(release, &end, 10);
+	if (errno || *end != '.' || end[1] < '0' || end[1] > '9')
+		return false;
+	minor = strtoul(end + 1, &end, 10);
+	if (errno)
+		return false;
+	return major > 6 || (major == 6 && minor >= 2);
+}
+
+void config_resolve_live_rename(struct failoverd_config *c, const char *release)
+{
+	if (c->live_rename == CONFIG_LIVE_RENAME_AUTO)
+		c->engine.live_rename = config_kernel_renames_live(release);
 }

@@ -67,6 +67,17 @@ int config_parse_buffer(const char *buf, size_t len, const char *filename,
 int config_load_file(const char *path, bool missing_ok, struct config_error *err,
 		     struct failoverd_config *ret);
 
+/*
+ * live_rename = auto: may the kernel whose release string (uname -r) is
+ * given rename an UP interface?  Linux 6.2 is the first that may
+ * (bd039b5ea2a9); there is no probe short of renaming one.  A release that
+ * does not start with "MAJOR.MINOR" counts as older (the safe side: wait
+ * for udev).  config_resolve_live_rename() applies it to c->engine when
+ * c->live_rename is auto; yes/no were resolved by the parser.
+ */
+bool config_kernel_renames_live(const char *release);
+void config_resolve_live_rename(struct failoverd_config *c, const char *release);
+
 /* "err", "warning", ... <-> LOG_*; -1 when unknown / "?" when out of range. */
 int config_log_level_from_string(const char *s);
 const char *config_log_level_to_string(int level);

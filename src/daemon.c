@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,6 +27,7 @@
 #include "metrics.h"
 #include "nl_link.h"
 #include "pairing.h"
+#include "state_file.h"
 #include "status.h"
 #include "text.h"
 #include "udev_watch.h"
@@ -92,6 +94,14 @@ struct daemon {
 	uint64_t ready_deadline_usec;    /* CLOCK_MONOTONIC: READY=1 at the latest then */
 	uint64_t observations_total, actions_total, resyncs_total;
 	uint64_t events_total[FO_EV_MAX];
+
+	/*
+	 * <runtime_dir>/state as last written (NULL: not yet).  Rewritten,
+	 * atomically, whenever pairing_owed_up() changes, before the next
+	 * request goes out (docs/design.md, "Restart mid-transaction").
+	 */
+	char *state_path;
+	char *state_last;
 
 	struct pair_history *hist;
 	size_t n_hist;
@@ -317,6 +327,10 @@ static void describe_action(const struct daemon *d, const struct fo_action *a, c
 		(void) snprintf(buf, len, "rename %s (%d) to %s", n1, a->ifindex,
 				text_sanitize(a->name, n2, sizeof(n2)));
 		return;
+	case FO_ACT_DEL_ALTNAME:
+		(void) snprintf(buf, len, "remove alternative name %s of %s (%d)",
+				text_sanitize(a->name, n2, sizeof(n2)), n1, a->ifindex);
+		return;
 	case FO_ACT_SET_MAC:
 		(void) snprintf(buf, len, "set mac of %s (%d) to %s", n1, a->ifindex, mac);
 		return;
@@ -433,6 +447,10 @@ static void trace_obs(const struct fo_obs *obs, bool probed)
 			  obs->sync_udev ? "udev enumeration" : "netlink dump",
 			  obs->type == FO_OBS_SYNC_BEGIN ? "begins" : "ends");
 		break;
+	case FO_OBS_STANDBY_WAS_UP:
+		log_debug("trace %.6f: state file: standby %d was up", trace_mono(),
+			  obs->owed_up.ifindex);
+		break;
 	case FO_OBS_RESCAN:
 	case FO_OBS_MAX:
 	case FO_OBS_INVALID:
@@ -460,6 +478,110 @@ static void trace_pairs(struct daemon *d, uint64_t now)
 	}
 }
 
+/* ---- the runtime state file ---- */
+
+static void daemon_feed(struct daemon *d, const struct fo_obs *obs);
+
+static void daemon_save_state(struct daemon *d)
+{
+	static struct log_ratelimit rl = LOG_RATELIMIT_INIT(60 * FO_USEC_PER_SEC, 2);
+	struct state st = { 0 };
+	char text[STATE_TEXT_MAX];
+	size_t n, len;
+	int r;
+
+	if (!d->state_path)
+		return;
+	n = pairing_owed_up(d->engine, st.owed_up, FO_OWED_UP_MAX);
+	if (n > FO_OWED_UP_MAX && log_ratelimit_ok(&rl, loop_now_usec()))
+		log_warning("%s: %zu standbys are owed an aggregate up; keeping the first %d",
+			    d->state_path, n, FO_OWED_UP_MAX);
+	st.n_owed_up = n < FO_OWED_UP_MAX ? n : FO_OWED_UP_MAX;
+	r = state_format(&st, text, sizeof(text), &len);
+	if (r < 0) {
+		if (log_ratelimit_ok(&rl, loop_now_usec()))
+			log_warning_errno(r, "%s: cannot format the state: %m", d->state_path);
+		return;
+	}
+	if (d->state_last && streq(d->state_last, text))
+		return;
+	r = metrics_write_file(d->state_path, text, len);
+	if (r < 0) {
+		/* tried again at the next change; a restart then finds the older file */
+		if (log_ratelimit_ok(&rl, loop_now_usec()))
+			log_warning_errno(r, "%s: cannot write the state file: %m", d->state_path);
+		return;
+	}
+	free(d->state_last);
+	d->state_last = strdup(text); /* NULL on OOM: written again next time */
+	if (st.n_owed_up > 0)
+		log_debug("%s: %zu standby(s) owed an aggregate up", d->state_path, st.n_owed_up);
+}
+
+/*
+ * Read what an earlier process of this boot left (a restart after a kill
+ * or crash; systemd keeps the directory across restarts, not across a
+ * stop).  The file is trusted only when it is a regular file of ours,
+ * not writable by others, small, and parses whole; anything else is
+ * logged and ignored (the next write replaces it).  Called with the
+ * instance lock held, before the first dump.
+ */
+static void daemon_load_state(struct daemon *d)
+{
+	_cleanup_close_ int fd = -1;
+	char buf[STATE_FILE_MAX_BYTES + 1], reason[STATE_REASON_LEN];
+	struct state st;
+	struct stat sb;
+	size_t len = 0;
+	int r;
+
+	fd = open(d->state_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0) {
+		if (errno != ENOENT)
+			log_warning_errno(-errno, "%s: ignoring the state file: cannot open it: %m",
+					  d->state_path);
+		return;
+	}
+	if (fstat(fd, &sb) < 0) {
+		log_warning_errno(-errno, "%s: ignoring the state file: cannot stat it: %m",
+				  d->state_path);
+		return;
+	}
+	if (!S_ISREG(sb.st_mode) || sb.st_uid != geteuid() || (sb.st_mode & 0022)) {
+		log_warning("%s: ignoring the state file: not a regular file owned by uid %u and "
+			    "writable only by it", d->state_path, (unsigned) geteuid());
+		return;
+	}
+	for (;;) {
+		ssize_t k = read(fd, buf + len, sizeof(buf) - len);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			log_warning_errno(-errno, "%s: ignoring the state file: cannot read it: %m",
+					  d->state_path);
+			return;
+		}
+		if (k == 0 || (len += (size_t) k) == sizeof(buf))
+			break;
+	}
+	/* a file longer than the limit arrives here as limit + 1 bytes: refused */
+	r = state_parse(buf, len, &st, reason, sizeof(reason));
+	if (r < 0) {
+		log_warning("%s: ignoring the state file: %s", d->state_path, reason);
+		return;
+	}
+	for (size_t i = 0; i < st.n_owed_up; i++) {
+		struct fo_obs obs = { .type = FO_OBS_STANDBY_WAS_UP, .owed_up = st.owed_up[i] };
+
+		daemon_feed(d, &obs);
+	}
+	if (st.n_owed_up > 0)
+		log_info("%s: an earlier failoverd took %zu standby(s) down while up; their "
+			 "aggregate%s will be brought up", d->state_path, st.n_owed_up,
+			 st.n_owed_up == 1 ? "" : "s");
+}
+
 static void daemon_feed(struct daemon *d, const struct fo_obs *obs)
 {
 	uint64_t batch;
@@ -472,6 +594,8 @@ static void daemon_feed(struct daemon *d, const struct fo_obs *obs)
 		log_warning_errno(r, "engine rejected observation type %d: %m, ignoring", (int) obs->type);
 		return;
 	}
+	/* before any request of this feed is executed (daemon_post() runs them) */
+	daemon_save_state(d);
 	if (trace_on()) {
 		trace_obs(obs, d->probing);
 		trace_pairs(d, daemon_now(d));
@@ -615,6 +739,7 @@ static void daemon_obs(const struct fo_obs *obs, void *userdata)
 	case FO_OBS_RESULT:
 	case FO_OBS_TICK:
 	case FO_OBS_RESCAN:
+	case FO_OBS_STANDBY_WAS_UP:
 	case FO_OBS_MAX:
 	case FO_OBS_INVALID:
 		break;
@@ -699,6 +824,15 @@ static void daemon_execute(struct daemon *d, const struct queued_action *q)
 		}
 	} else
 		log_debug("%s: done", what);
+	if ((a->type == FO_ACT_CREATE && r == -EEXIST) || r == -ETIMEDOUT)
+		/*
+		 * Before the engine hears of the failure it sees what the
+		 * kernel said meanwhile: after a CREATE's EEXIST, nl_link
+		 * read the name's holder again (its alternative names are
+		 * announced by nothing while it is down); after a lost ACK,
+		 * the request may have been done, and its events tell.
+		 */
+		(void) nl_link_dispatch(d->nl, daemon_obs, d);
 	feed_result(d, a->id, r, a->type == FO_ACT_CREATE && r == 0 ? new_ifindex : 0);
 	/*
 	 * A created aggregate is read again by nl_link's next dispatch (its
@@ -938,19 +1072,9 @@ static void daemon_post(struct loop *l, void *userdata)
 static void resolve_live_rename(struct failoverd_config *c)
 {
 	struct utsname u;
-	unsigned major = 0, minor = 0;
 
-	if (c->live_rename != CONFIG_LIVE_RENAME_AUTO)
-		return;
-	/*
-	 * FIXME: a version check, because "may I rename an UP netdev" has no
-	 * probe that does not itself rename one.  6.2 is the first kernel that
-	 * allows it (minimal baseline: older kernels answer EBUSY).
-	 */
-	if (uname(&u) == 0 && sscanf(u.release, "%u.%u", &major, &minor) == 2)
-		c->engine.live_rename = major > 6 || (major == 6 && minor >= 2);
-	else
-		c->engine.live_rename = false;
+	/* The rule and its test: config_kernel_renames_live(), test-config. */
+	config_resolve_live_rename(c, uname(&u) == 0 ? u.release : NULL);
 }
 
 static int daemon_load_config(struct daemon *d, struct failoverd_config *ret)
@@ -1288,6 +1412,8 @@ static void daemon_done(struct daemon *d)
 	free(d->hist);
 	free(d->known);
 	free(d->metrics_last);
+	free(d->state_path);
+	free(d->state_last);
 }
 
 int daemon_run(const struct daemon_options *o)
@@ -1388,6 +1514,14 @@ int daemon_run(const struct daemon_options *o)
 	if (r < 0) {
 		log_err_errno(r, "cannot watch the discovery sockets: %m");
 		goto done;
+	}
+	if (d.opt.mode == SNAPSHOT_MODE_NORMAL) {
+		if (asprintf(&d.state_path, "%s/state", d.opt.runtime_dir) < 0) {
+			d.state_path = NULL;
+			log_err("out of memory");
+			goto done;
+		}
+		daemon_load_state(&d);
 	}
 	/* Monitors are open before the initial sync, so nothing between the two is lost. */
 	if (daemon_sync(&d) < 0)

@@ -100,6 +100,7 @@ int dryrun_observe(struct dryrun *w, const struct fo_obs *obs)
 	case FO_OBS_RESULT:
 	case FO_OBS_TICK:
 	case FO_OBS_RESCAN:
+	case FO_OBS_STANDBY_WAS_UP:
 	case FO_OBS_MAX:
 	case FO_OBS_INVALID:
 		break;
@@ -214,6 +215,15 @@ int dryrun_apply(struct dryrun *w, const struct fo_action *a, int new_ifindex, f
 	case FO_ACT_SET_ADDR_GEN_MODE:
 		d->link.has_addr_gen_mode = true;
 		d->link.addr_gen_mode = a->addr_gen_mode;
+		break;
+	case FO_ACT_DEL_ALTNAME:
+		for (size_t i = 0; i < d->link.n_alt_names && i < FO_ALT_NAMES_MAX; i++)
+			if (streq(d->link.alt_names[i], a->name)) {
+				memmove(d->link.alt_names[i], d->link.alt_names[i + 1],
+					(d->link.n_alt_names - i - 1) * IFNAMSIZ);
+				d->link.n_alt_names--;
+				break;
+			}
 		break;
 	case FO_ACT_ENSLAVE:
 		m = dev_find(w, a->master_ifindex);

@@ -146,6 +146,7 @@ static const char *const action_names[FO_ACT_MAX] = {
 	[FO_ACT_SET_ACTIVE] = "set_active",
 	[FO_ACT_EVENT] = "event",
 	[FO_ACT_SET_ADDR_GEN_MODE] = "set_addr_gen_mode",
+	[FO_ACT_DEL_ALTNAME] = "del_altname",
 };
 
 const char *nlbuild_action_name(enum fo_action_type t)
@@ -316,6 +317,9 @@ int nlbuild_link_request(const struct fo_action *a, const struct fo_config *cfg,
 	case FO_ACT_DELETE:
 		type = RTM_DELLINK;
 		break;
+	case FO_ACT_DEL_ALTNAME:
+		type = RTM_DELLINKPROP;
+		break;
 	case FO_ACT_SET_DOWN:
 	case FO_ACT_SET_UP:
 	case FO_ACT_RENAME:
@@ -435,6 +439,16 @@ int nlbuild_link_request(const struct fo_action *a, const struct fo_config *cfg,
 		break;
 	case FO_ACT_RELEASE:
 		put_u32(&m, IFLA_MASTER, 0);
+		break;
+	case FO_ACT_DEL_ALTNAME:
+		if (!name_valid(a->name)) {
+			why = "invalid alternative name";
+			goto invalid;
+		}
+		/* rtnl_linkprop(): every IFLA_ALT_IFNAME inside IFLA_PROP_LIST */
+		afspec = nest_start(&m, IFLA_PROP_LIST | NLA_F_NESTED);
+		put_str(&m, IFLA_ALT_IFNAME, a->name);
+		nest_end(&m, afspec);
 		break;
 	case FO_ACT_SET_ADDR_GEN_MODE:
 		if (a->addr_gen_mode > FO_ADDR_GEN_MODE_MAX) {
@@ -888,6 +902,33 @@ static int parse_xdp(const uint8_t *p, size_t len, struct fo_link_info *l, const
 	return r < 0 ? bad(ret_why, "truncated attribute in IFLA_XDP") : 0;
 }
 
+/* IFLA_PROP_LIST: the alternative names that could collide with an interface name. */
+static int parse_prop_list(const uint8_t *data, size_t len, struct fo_link_info *l,
+			   const char **ret_why)
+{
+	struct attr_iter it;
+	const uint8_t *d;
+	uint16_t type;
+	size_t n;
+	int r;
+
+	iter_init(&it, data, len);
+	while ((r = iter_next(&it, &type, &d, &n)) > 0) {
+		char name[IFNAMSIZ];
+
+		if (type != IFLA_ALT_IFNAME)
+			continue;
+		/* up to ALTIFNAMSIZ (128) bytes; one of IFNAMSIZ or more names no interface */
+		if (n == 0 || d[n - 1] != '\0' || memchr(d, '\0', n) != d + n - 1)
+			return bad(ret_why, "IFLA_ALT_IFNAME not one NUL-terminated string");
+		if (n > IFNAMSIZ || n == 1 || l->n_alt_names >= FO_ALT_NAMES_MAX)
+			continue;
+		memcpy(name, d, n);
+		strscpy(l->alt_names[l->n_alt_names++], IFNAMSIZ, name);
+	}
+	return r < 0 ? bad(ret_why, "truncated attribute in IFLA_PROP_LIST") : 0;
+}
+
 int nlbuild_parse_link(const void *msg, size_t msg_len, struct fo_link_info *ret, bool *ret_gone,
 		       const char **ret_why)
 {
@@ -985,6 +1026,10 @@ int nlbuild_parse_link(const void *msg, size_t msg_len, struct fo_link_info *ret
 			break;
 		case IFLA_AF_SPEC:
 			if (parse_af_spec(d, n, &l, ret_why) < 0)
+				return -EBADMSG;
+			break;
+		case IFLA_PROP_LIST:
+			if (parse_prop_list(d, n, &l, ret_why) < 0)
 				return -EBADMSG;
 			break;
 		default:

@@ -1223,13 +1223,24 @@ static int execute_create(struct nl_link *l, const struct fo_action *a, const st
 		return log_err_errno(-EINVAL, "%s: create: unknown backend %d", ifname, a->backend);
 	r = send_link_request(l, a, cfg, ifname, noack);
 	if (r == -EEXIST) {
+		int k = lookup_by_name(l, a->name, &lk);
+
+		/*
+		 * Whoever holds the name is read again at the next dispatch,
+		 * which the daemon runs before it reports this failure: the
+		 * name may be an alternative name (udev gives the renamed
+		 * standby one), and the kernel announces those for UP devices
+		 * only.  The lookup finds alternative names too.
+		 */
+		if (k >= 0 && l->n_refresh < REFRESH_MAX)
+			l->refresh[l->n_refresh++] = lk.ifindex;
 		/*
 		 * One case of EEXIST is ours to finish: an aggregate a killed
 		 * failoverd created (still in NLBUILD_CREATE_GROUP) but did
 		 * not mark.  Nobody else creates links in that group; an
 		 * enslaved or marked link is never taken.
 		 */
-		if (lookup_by_name(l, a->name, &lk) < 0 || !streq(lk.kind, ops->name) ||
+		if (k < 0 || !streq(lk.kind, ops->name) ||
 		    lk.group != NLBUILD_CREATE_GROUP || lk.has_alias || lk.master_ifindex > 0)
 			return r;
 		log_notice("%s: taking over the %s a previous failoverd created but did not mark "
@@ -1317,6 +1328,7 @@ int nl_link_execute(struct nl_link *l, const struct fo_action *a, const struct f
 	case FO_ACT_RELEASE:
 	case FO_ACT_SET_PRIMARY:
 	case FO_ACT_SET_ADDR_GEN_MODE:
+	case FO_ACT_DEL_ALTNAME:
 		return send_link_request(l, a, cfg, ifname, noack);
 	case FO_ACT_EVENT:
 	case FO_ACT_MAX:

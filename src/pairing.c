@@ -144,8 +144,10 @@ struct pair {
 	int fail_error;
 	enum fo_action_type fail_action;
 	bool want_agg_up;         /* the standby was up: bring the aggregate up */
+	int owed_sby;             /* ... that standby, when it was one (pairing_owed_up()) */
 	bool standby_was_up;      /* a rollback could not bring the standby up again */
 	bool reassert_primary;    /* bonding forgot the primary (enslave, rename) */
+	bool altname_retried;     /* this transaction's CREATE met our standby's altname once */
 	bool await_create;
 
 	/* our last successful request, until the observations show its effect */
@@ -221,6 +223,9 @@ struct pairing {
 	struct request req;
 	uint64_t events_dropped;
 	bool want_tick;           /* a pair could not emit for lack of room */
+	/* FO_OBS_STANDBY_WAS_UP not taken by a pair yet (see take_hints()) */
+	struct fo_owed_up hints[FO_OWED_UP_MAX];
+	size_t n_hints;
 };
 
 /* ---------------------------------------------------------------- names */
@@ -258,6 +263,7 @@ static const char *const action_names[FO_ACT_MAX] = {
 	[FO_ACT_RENAME] = "rename",
 	[FO_ACT_SET_MAC] = "set-mac",
 	[FO_ACT_SET_MTU] = "set-mtu",
+	[FO_ACT_DEL_ALTNAME] = "del-altname",
 	[FO_ACT_ENSLAVE] = "enslave",
 	[FO_ACT_RELEASE] = "release",
 	[FO_ACT_SET_PRIMARY] = "set-primary",
@@ -769,7 +775,19 @@ static void exp_apply(struct nic *n)
  */
 static void exp_observe(struct nic *n)
 {
-	n->exp.mask = 0;
+	/*
+	 * Except the IPv6 address generation mode: the kernel announces
+	 * its change for an UP device only and we set it on down ones, so
+	 * an event that still shows the old mode may have been queued
+	 * before our request (the daemon feeds queued events before a lost
+	 * ACK's failure).  That overlay lasts until an event shows the mode
+	 * we set, or a full dump ends (on_sync_end()).
+	 */
+	unsigned keep = n->exp.mask & EXP_ADDR_GEN;
+
+	if (keep && n->raw.has_addr_gen_mode && n->raw.addr_gen_mode == n->exp.want.addr_gen_mode)
+		keep = 0;
+	n->exp.mask = keep;
 	exp_apply(n);
 }
 
@@ -1130,11 +1148,31 @@ static bool has_standby_suffix(const char *name)
 	return n > s && streq(name + n - s, STANDBY_SUFFIX);
 }
 
+static bool nic_has_altname(const struct nic *n, const char *name)
+{
+	for (size_t i = 0; i < n->link.n_alt_names && i < FO_ALT_NAMES_MAX; i++)
+		if (streq(n->link.alt_names[i], name))
+			return true;
+	return false;
+}
+
+/* The link holding `name` as an alternative name, as far as the model knows. */
+static struct nic *altname_holder(const struct pairing *p, const char *name)
+{
+	for (size_t i = 0; i < p->n_nics; i++)
+		if (p->nics[i]->have_link && nic_has_altname(p->nics[i], name))
+			return p->nics[i];
+	return NULL;
+}
+
 static bool name_taken(const struct pairing *p, const char *name)
 {
 	for (size_t i = 0; i < p->n_nics; i++)
 		if (p->nics[i]->have_link && streq(p->nics[i]->link.name, name))
 			return true;
+	/* interface names and alternative names share one namespace */
+	if (altname_holder(p, name))
+		return true;
 	/* names our requests gave that no observation showed yet */
 	if (p->req.active && (p->req.a.type == FO_ACT_CREATE || p->req.a.type == FO_ACT_RENAME) &&
 	    streq(p->req.a.name, name))
@@ -1326,7 +1364,7 @@ static enum fo_pair_state hold_state(const struct pair *pr)
 static void plan_pair(struct pairing *p, struct pair *pr, const struct gather *g,
 		      struct nic *a, uint64_t now, struct plan *pl)
 {
-	struct nic *s = NULL, *pn = NULL;
+	struct nic *s = NULL, *pn = NULL, *holder;
 	bool sby_conflict = g->n_sby > 1, pri_conflict = g->n_pri > 1;
 	bool hold = pair_hold_active(pr, now);
 	/* upkeep of what is enslaved goes on while we wait to redo another actor's undo */
@@ -1428,6 +1466,27 @@ static void plan_pair(struct pairing *p, struct pair *pr, const struct gather *g
 			if (aggregate_name(p, s, name) < 0) {
 				plan_set(pl, PLAN_BLOCKED, FO_PAIR_REFUSED, "%s: no free name %sN",
 					 nic_name(s), cfg->name_prefix);
+				return;
+			}
+			holder = altname_holder(p, name);
+			if (holder == s) {
+				/*
+				 * udev answers our rename's "move" event by giving the
+				 * standby its path name, the one we freed for the
+				 * aggregate, as an alternative name (unless
+				 * 70-failoverd-members.link is installed).  It is the
+				 * standby's own former name and the standby is ours:
+				 * remove it.  No undo: a rename back needs it free too.
+				 */
+				plan_step(pl, 1, FO_ACT_DEL_ALTNAME, s->ifindex);
+				strscpy(pl->a.name, IFNAMSIZ, name);
+				return;
+			}
+			if (holder) {
+				/* never someone else's: that one is not ours to change */
+				plan_set(pl, PLAN_BLOCKED, FO_PAIR_REFUSED,
+					 "%s: %s is an alternative name of %s; not creating the "
+					 "aggregate under it", nic_name(s), name, nic_name(holder));
 				return;
 			}
 			plan_step(pl, 1, FO_ACT_CREATE, 0);
@@ -1616,6 +1675,19 @@ static bool undo_next(struct pairing *p, struct pair *pr, struct fo_action *ret_
 		case FO_ACT_RENAME:
 			if (!streq(n->link.name, u.set_name))
 				continue;
+			if (nic_has_altname(n, u.name)) {
+				/*
+				 * udev gave the renamed standby its old name as an
+				 * alternative name (see plan_pair()): it blocks the
+				 * rename back (EEXIST).  Remove it first, then rename.
+				 */
+				struct undo del = { .type = FO_ACT_DEL_ALTNAME, .ifindex = n->ifindex };
+
+				strscpy(del.name, IFNAMSIZ, u.name);
+				undo_push(pr, &u);
+				undo_push(pr, &del);
+				continue;
+			}
 			if (name_taken(p, u.name)) {
 				/*
 				 * Usually our own aggregate, whose deletion is not observed yet:
@@ -1640,6 +1712,11 @@ static bool undo_next(struct pairing *p, struct pair *pr, struct fo_action *ret_
 			    n->link.master_ifindex != 0)
 				continue;
 			memcpy(ret_a->mac, u.mac, FO_MAC_LEN);
+			break;
+		case FO_ACT_DEL_ALTNAME:
+			if (!nic_has_altname(n, u.name))
+				continue;
+			strscpy(ret_a->name, IFNAMSIZ, u.name);
 			break;
 		case FO_ACT_SET_ADDR_GEN_MODE:
 			/* only on a free member: the team it is still in would not want a link-local */
@@ -1704,6 +1781,7 @@ static void finish_compensation(struct pairing *p, struct pair *pr, uint64_t now
 	pr->compensating = false;
 	pr->n_undo = 0;
 	pr->phase = 0;
+	pr->altname_retried = false;
 	/* if the standby could not be brought up again, the next build brings its aggregate up */
 	pr->want_agg_up = pr->standby_was_up;
 	pr->standby_was_up = false;
@@ -1726,7 +1804,12 @@ static void finish_compensation(struct pairing *p, struct pair *pr, uint64_t now
 		pr->refused_fp = pair_fingerprint(p, pr);
 		if (pr->fail_error != -EEXIST)
 			pr->refused_name[0] = '\0';
-		if (pr->refused_name[0] && !name_taken(p, pr->refused_name))
+		if (pr->refused_name[0] && altname_holder(p, pr->refused_name))
+			(void) snprintf(pr->refused_reason, sizeof(pr->refused_reason),
+					"%s: %s failed with EEXIST: %s is an alternative name of %s",
+					who, pairing_action_name(pr->fail_action), pr->refused_name,
+					nic_name(altname_holder(p, pr->refused_name)));
+		else if (pr->refused_name[0] && !name_taken(p, pr->refused_name))
 			/*
 			 * No interface is called that: an alternative name holds it
 			 * (udev gives the renamed standby its path name as one on
@@ -1761,6 +1844,7 @@ static void commit(struct pair *pr)
 {
 	pr->n_undo = 0;
 	pr->phase = 0;
+	pr->altname_retried = false;
 }
 
 /* ---------------------------------------------------------- reconcile */
@@ -1929,6 +2013,22 @@ static void emit_request(struct pairing *p, struct pair *pr, const struct fo_act
 {
 	struct fo_action *out = &ret->a[ret->n++];
 
+	if (!is_undo && a->type == FO_ACT_SET_DOWN) {
+		const struct nic *n = link_find(p, a->ifindex);
+
+		/*
+		 * Owed from the moment the request exists, not from its result:
+		 * the daemon persists pairing_owed_up() before it sends the
+		 * request, so a process that dies between the kernel's ACK and
+		 * the result still leaves the fact behind.  A failed SET_DOWN is
+		 * rolled back, and finish_compensation() resets this.
+		 */
+		if (n && n->role == FO_ROLE_STANDBY && nic_up(n)) {
+			pr->want_agg_up = true;
+			pr->owed_sby = n->ifindex;
+		}
+	}
+
 	*out = *a;
 	out->id = ++p->next_id;
 	p->req = (struct request) {
@@ -1943,6 +2043,44 @@ static void emit_request(struct pairing *p, struct pair *pr, const struct fo_act
 }
 
 static int confirm_check(struct pairing *p, struct pair *pr, uint64_t now);
+
+static void hint_remove(struct pairing *p, size_t i)
+{
+	memmove(&p->hints[i], &p->hints[i + 1], (p->n_hints - i - 1) * sizeof(p->hints[0]));
+	p->n_hints--;
+}
+
+/*
+ * A hint from an earlier process (FO_OBS_STANDBY_WAS_UP) is taken once,
+ * by the pair that has the standby it names: the aggregate is owed "up"
+ * while the standby is still down, or while it is enslaved to a down
+ * aggregate (bonding opens its slaves, so then only the aggregate's flag
+ * tells).  A free standby that is up again owes nothing; should the
+ * transaction take it down again, that records the fact anew.
+ */
+static void take_hints(struct pairing *p, struct pair *pr, const struct gather *g,
+		       const struct nic *a)
+{
+	for (size_t i = 0; i < p->n_hints;) {
+		const struct fo_owed_up *h = &p->hints[i];
+		const struct nic *s = NULL;
+
+		for (size_t j = 0; j < g->n_sby && j < GATHER_MAX; j++)
+			if (g->sby[j]->ifindex == h->ifindex)
+				s = g->sby[j];
+		if (!s) {
+			i++;
+			continue;
+		}
+		/* a hint with another key than the standby's own is not about this pair: dropped */
+		if (pairing_key_eq(&h->key, &pr->key) &&
+		    (a && s->link.master_ifindex == a->ifindex ? !nic_up(a) : !nic_up(s))) {
+			pr->want_agg_up = true;
+			pr->owed_sby = s->ifindex;
+		}
+		hint_remove(p, i);
+	}
+}
 
 static void start_abort(struct pair *pr, const char *why)
 {
@@ -2015,6 +2153,8 @@ found:
 	      : g.n_pri ? nic_name(g.pri[0])
 			: pr->key_text;
 
+	if (p->n_hints > 0)
+		take_hints(p, pr, &g, a);
 	observe_pair(p, pr, &g, a, now, ret);
 
 	if (!pr->found_reported && g.n_sby > 0) {
@@ -2290,6 +2430,11 @@ static int on_link_gone(struct pairing *p, int ifindex, uint64_t now)
 
 	if (ifindex <= 0)
 		return -EINVAL;
+	for (size_t i = 0; i < p->n_hints;)
+		if (p->hints[i].ifindex == ifindex)
+			hint_remove(p, i);
+		else
+			i++;
 	if (!n || !n->have_link)
 		return 0;
 	name_freed(p, n->link.name);
@@ -2426,6 +2571,12 @@ static int on_sync_end(struct pairing *p, bool udev, uint64_t now, struct fo_act
 			   gone);
 	else if (p->nl_synced && p->udev_synced) {
 		p->started = true;
+		/* a hint naming no link of the first full view is stale */
+		for (size_t i = 0; i < p->n_hints;)
+			if (!link_find(p, p->hints[i].ifindex))
+				hint_remove(p, i);
+			else
+				i++;
 		for (size_t i = 0; i < p->n_pairs; i++)
 			p->pairs[i]->dirty = true;
 	}
@@ -2501,6 +2652,7 @@ static int apply_overlay(struct pairing *p, const struct fo_action *a, int new_i
 	case FO_ACT_SET_PRIMARY:
 	case FO_ACT_SET_ACTIVE:
 	case FO_ACT_SET_ADDR_GEN_MODE:
+	case FO_ACT_DEL_ALTNAME:
 		break;
 	}
 	if (!n)
@@ -2555,6 +2707,21 @@ static int apply_overlay(struct pairing *p, const struct fo_action *a, int new_i
 		want.addr_gen_mode = a->addr_gen_mode;
 		exp_set(p, n, EXP_ADDR_GEN, &want);
 		break;
+	case FO_ACT_DEL_ALTNAME:
+		/*
+		 * The kernel's own answer (the ACK) is the truth here: it
+		 * announces the change only for an UP device, and no later
+		 * event of a down one would show it.
+		 */
+		for (size_t i = 0; i < n->raw.n_alt_names && i < FO_ALT_NAMES_MAX; i++)
+			if (streq(n->raw.alt_names[i], a->name)) {
+				memmove(n->raw.alt_names[i], n->raw.alt_names[i + 1],
+					(n->raw.n_alt_names - i - 1) * IFNAMSIZ);
+				n->raw.n_alt_names--;
+				break;
+			}
+		exp_apply(n);
+		break;
 	case FO_ACT_CREATE:
 	case FO_ACT_DELETE:
 	case FO_ACT_SET_MTU:
@@ -2590,6 +2757,7 @@ static bool effect_seen(const struct pairing *p, const struct pair *pr)
 		return false;
 	case FO_ACT_DELETE:
 		return !n;
+	case FO_ACT_DEL_ALTNAME: /* on_result() applied the ACK; nothing announces it */
 	case FO_ACT_SET_ADDR_GEN_MODE:
 		/*
 		 * The kernel announces it only for a device that is up
@@ -2648,6 +2816,7 @@ static bool effect_seen(const struct pairing *p, const struct pair *pr)
 	case FO_ACT_SET_ACTIVE:
 		return n->raw.active_ifindex == a->arg_ifindex;
 	case FO_ACT_SET_ADDR_GEN_MODE:
+	case FO_ACT_DEL_ALTNAME:
 	case FO_ACT_CREATE:
 	case FO_ACT_DELETE:
 	case FO_ACT_EVENT:
@@ -2721,6 +2890,9 @@ static int on_result(struct pairing *p, const struct fo_obs *o, uint64_t now,
 	pr->dirty = true;
 	n = link_find(p, rq.a.ifindex);
 	strscpy(who, sizeof(who), n ? nic_name(n) : rq.a.name[0] ? rq.a.name : pr->key_text);
+	/* the alternative name is not there (any more): what the request wanted */
+	if (rq.a.type == FO_ACT_DEL_ALTNAME && err == -ENOENT)
+		err = 0;
 
 	if (err == 0) {
 		switch (rq.a.type) {
@@ -2752,6 +2924,7 @@ static int on_result(struct pairing *p, const struct fo_obs *o, uint64_t now,
 				pr->team_active_set = 0;
 			break;
 		case FO_ACT_SET_ADDR_GEN_MODE: /* a member not in the team yet */
+		case FO_ACT_DEL_ALTNAME:
 		case FO_ACT_EVENT:
 		case FO_ACT_MAX:
 		case FO_ACT_INVALID:
@@ -2773,7 +2946,7 @@ static int on_result(struct pairing *p, const struct fo_obs *o, uint64_t now,
 				u.ifindex = o->result.new_ifindex;
 			undo_push(pr, &u);
 		}
-		if (rq.a.type == FO_ACT_SET_ADDR_GEN_MODE) {
+		if (rq.a.type == FO_ACT_SET_ADDR_GEN_MODE || rq.a.type == FO_ACT_DEL_ALTNAME) {
 			/* no event will show it (see effect_seen()): believe it until one says otherwise */
 			int r = apply_overlay(p, &rq.a, 0, now);
 
@@ -2782,8 +2955,13 @@ static int on_result(struct pairing *p, const struct fo_obs *o, uint64_t now,
 		}
 		if (rq.a.type == FO_ACT_SET_UP && !rq.is_undo && n && n->role == FO_ROLE_AGGREGATE)
 			pr->want_agg_up = false;
-		if (rq.a.type == FO_ACT_SET_DOWN && !rq.is_undo && n && n->role == FO_ROLE_STANDBY)
+		/* a retried rollback step brought the standby up after all: nothing is owed */
+		if (rq.a.type == FO_ACT_SET_UP && rq.is_undo && n && n->role == FO_ROLE_STANDBY)
+			pr->standby_was_up = false;
+		if (rq.a.type == FO_ACT_SET_DOWN && !rq.is_undo && n && n->role == FO_ROLE_STANDBY) {
 			pr->want_agg_up = true;
+			pr->owed_sby = n->ifindex;
+		}
 		return 0;
 	}
 
@@ -2803,6 +2981,30 @@ static int on_result(struct pairing *p, const struct fo_obs *o, uint64_t now,
 
 			if (holder && streq(holder->link.name, rq.a.name))
 				c = FAIL_TRANSIENT;
+		}
+		/*
+		 * The name is an alternative name of the standby this
+		 * transaction renamed (udev added it after the rename; the
+		 * executor read the holder again before this result, since
+		 * the kernel announces nothing for a down device).  Not a
+		 * failure of the transaction: plan_pair() removes it next and
+		 * creates again.  Once per transaction, so that whatever keeps
+		 * adding it cannot make us loop.
+		 */
+		if (rq.a.type == FO_ACT_CREATE && err == -EEXIST && !rq.is_undo &&
+		    !pr->compensating && !pr->altname_retried) {
+			const struct nic *holder = altname_holder(p, rq.a.name);
+
+			if (holder && holder->role == FO_ROLE_STANDBY && holder->pair == pr) {
+				pr->altname_retried = true;
+				pr->errors_transient++;
+				pr->last_error = err;
+				emit_event(p, ret, pr, FO_EV_ACTION_FAILED, err, true,
+					   "%s: create failed with EEXIST: %s is an alternative name "
+					   "of our standby %s; removing it", who, rq.a.name,
+					   nic_name(holder));
+				return 0;
+			}
 		}
 		emit_event(p, ret, pr, FO_EV_ACTION_FAILED, err, c != FAIL_PERMANENT,
 			   "%s: %s%s failed with %s (%s)", who, rq.is_undo ? "rollback " : "",
@@ -2868,6 +3070,22 @@ static int on_result(struct pairing *p, const struct fo_obs *o, uint64_t now,
 			strscpy(pr->refused_name, IFNAMSIZ,
 				rq.a.type == FO_ACT_CREATE || rq.a.type == FO_ACT_RENAME ? rq.a.name : "");
 		}
+		/*
+		 * A lost ACK (ETIMEDOUT) says nothing about the request: the
+		 * kernel may have done it (the guest tier's `noack` faults: a
+		 * standby set down, a VF enslaved, with no answer).  Undo it as
+		 * if it had been done; every undo step is skipped when it does
+		 * not apply (the daemon feeds what the kernel announced before
+		 * the failure).  Otherwise the rollback set the enslaved VF's
+		 * MAC back, or forgot that the standby had been up.
+		 */
+		if (err == -ETIMEDOUT && rq.has_undo) {
+			struct undo u = rq.undo;
+
+			if (u.type == FO_ACT_DELETE)
+				u.ifindex = o->result.new_ifindex; /* 0: found by its marker */
+			undo_push(pr, &u);
+		}
 		pr->compensating = true;
 		if (rq.a.type == FO_ACT_SET_UP || rq.a.type == FO_ACT_SET_PRIMARY ||
 		    rq.a.type == FO_ACT_SET_ACTIVE) {
@@ -2876,6 +3094,28 @@ static int on_result(struct pairing *p, const struct fo_obs *o, uint64_t now,
 				pr->fail_class = c;
 		}
 	}
+	return 0;
+}
+
+static int on_standby_was_up(struct pairing *p, const struct fo_owed_up *h)
+{
+	struct nic *n;
+	size_t i;
+
+	if (h->ifindex <= 0 || (h->key.source != FO_KEY_GROUP_ID && h->key.source != FO_KEY_MAC))
+		return -EINVAL;
+	for (i = 0; i < p->n_hints; i++)
+		if (p->hints[i].ifindex == h->ifindex)
+			break;
+	if (i == p->n_hints) {
+		if (p->n_hints >= FO_OWED_UP_MAX)
+			return -E2BIG;
+		p->n_hints++;
+	}
+	p->hints[i] = *h;
+	n = link_find(p, h->ifindex);
+	if (n && n->pair)
+		n->pair->dirty = true;
 	return 0;
 }
 
@@ -2932,6 +3172,9 @@ int pairing_feed(struct pairing *p, const struct fo_obs *obs, uint64_t now_usec,
 		break;
 	case FO_OBS_RESCAN:
 		on_rescan(p, now_usec);
+		break;
+	case FO_OBS_STANDBY_WAS_UP:
+		r = on_standby_was_up(p, &obs->owed_up);
 		break;
 	case FO_OBS_MAX:
 	case FO_OBS_INVALID:
@@ -3085,6 +3328,37 @@ int pairing_pair(const struct pairing *p, size_t i, uint64_t now_usec, struct fo
 		strscpy(ret->aggregate_name, sizeof(ret->aggregate_name), a->link.name);
 	strscpy(ret->reason, sizeof(ret->reason), pr->reason);
 	return 0;
+}
+
+size_t pairing_owed_up(const struct pairing *p, struct fo_owed_up *ret, size_t max)
+{
+	size_t n = 0;
+
+	if (!p)
+		return 0;
+	for (size_t i = 0; i < p->n_pairs; i++) {
+		const struct pair *pr = p->pairs[i];
+		const struct nic *s = pr->want_agg_up ? link_find(p, pr->owed_sby) : NULL;
+
+		const struct nic *m;
+
+		/* the standby it was about, still a standby of this pair (not one that replaced it) */
+		if (!s || s->role != FO_ROLE_STANDBY || s->pair != pr)
+			continue;
+		/* as take_hints() reads it: a free standby that is up owes nothing after a restart */
+		m = s->link.master_ifindex ? link_find(p, s->link.master_ifindex) : NULL;
+		if (m ? nic_up(m) : nic_up(s))
+			continue;
+		if (n < max && ret)
+			ret[n] = (struct fo_owed_up) { .ifindex = s->ifindex, .key = pr->key };
+		n++;
+	}
+	for (size_t i = 0; i < p->n_hints; i++) {
+		if (n < max && ret)
+			ret[n] = p->hints[i];
+		n++;
+	}
+	return n;
 }
 
 bool pairing_busy(const struct pairing *p)

@@ -40,6 +40,7 @@
 #define FO_PCI_ADDR_LEN 16
 #define FO_ALIAS_LEN 64
 #define FO_TEXT_LEN 160
+#define FO_ALT_NAMES_MAX 4
 #define FO_USEC_PER_SEC 1000000ULL
 #define FO_TIME_NEVER UINT64_MAX
 /*
@@ -179,6 +180,14 @@ struct fo_link_info { /* from rtnetlink (RTM_NEWLINK) */
 	bool has_addr_gen_mode;
 	uint8_t addr_gen_mode;
 	uint32_t group;                 /* IFLA_GROUP (netdev group), 0 = default */
+	/*
+	 * IFLA_PROP_LIST/IFLA_ALT_IFNAME: the alternative names short enough
+	 * to be an interface name (only those can block a CREATE or RENAME),
+	 * the first FO_ALT_NAMES_MAX of them.  The kernel announces a change
+	 * of them only for an UP device; a dump always has them.
+	 */
+	size_t n_alt_names;
+	char alt_names[FO_ALT_NAMES_MAX][IFNAMSIZ];
 };
 
 struct fo_device_info { /* from udev + sysfs */
@@ -209,9 +218,26 @@ enum fo_obs_type {
 			     * The daemon MUST follow it with a full netlink dump and udev
 			     * enumeration (SYNC_BEGIN..SYNC_END each): the engine sends no
 			     * request until both have ended (at most 10 s) */
+	FO_OBS_STANDBY_WAS_UP, /* from the state file an earlier failoverd process of this boot
+				* wrote: it took this standby down while it was up, and its
+				* aggregate has not been brought up since (owed_up).  Feed these
+				* before the first dump; the engine trusts one only while that
+				* ifindex is still a standby of that key */
 	FO_OBS_MAX,
 	FO_OBS_INVALID = -1,
 };
+
+/*
+ * A standby failoverd set down while it was administratively up, whose
+ * aggregate it has not brought up yet: "up" is owed to the aggregate.
+ * Only the running process knows it, so the daemon persists the list
+ * (pairing_owed_up()) and a restarted one feeds it back.
+ */
+struct fo_owed_up {
+	int ifindex;              /* the standby (ifindexes are not reused within a boot) */
+	struct fo_key key;        /* its pair's key */
+};
+#define FO_OWED_UP_MAX 64
 
 struct fo_obs {
 	enum fo_obs_type type;
@@ -225,6 +251,7 @@ struct fo_obs {
 			int new_ifindex;      /* FO_ACT_CREATE: ifindex of the new aggregate */
 		} result;                     /* FO_OBS_RESULT */
 		bool sync_udev;               /* SYNC_*: true = udev enumeration, false = netlink dump */
+		struct fo_owed_up owed_up;    /* FO_OBS_STANDBY_WAS_UP */
 	};
 };
 
@@ -245,6 +272,7 @@ enum fo_action_type {
 	FO_ACT_SET_ACTIVE,    /* team master: activeport = ifindex */
 	FO_ACT_EVENT,         /* for logs and metrics only; no request */
 	FO_ACT_SET_ADDR_GEN_MODE, /* ifindex -> addr_gen_mode (IPv6 link-local generation) */
+	FO_ACT_DEL_ALTNAME,   /* ifindex: remove the alternative name `name` (our standby only) */
 	FO_ACT_MAX,
 	FO_ACT_INVALID = -1,
 };
@@ -276,7 +304,7 @@ struct fo_action {
 	int master_ifindex;             /* ENSLAVE */
 	int arg_ifindex;                /* SET_PRIMARY / SET_ACTIVE */
 	enum fo_backend backend;        /* CREATE, SET_ACTIVE */
-	char name[IFNAMSIZ];            /* CREATE, RENAME */
+	char name[IFNAMSIZ];            /* CREATE, RENAME, DEL_ALTNAME */
 	uint8_t mac[FO_MAC_LEN];        /* CREATE, SET_MAC */
 	unsigned mtu;                   /* CREATE (0 = default), SET_MTU */
 	char alias[FO_ALIAS_LEN];       /* CREATE: the ownership marker */
@@ -384,6 +412,14 @@ size_t pairing_n_nics(const struct pairing *p);
 int pairing_nic(const struct pairing *p, size_t i, struct fo_nic_view *ret);
 size_t pairing_n_pairs(const struct pairing *p);
 int pairing_pair(const struct pairing *p, size_t i, uint64_t now_usec, struct fo_pair_view *ret);
+
+/*
+ * What a restarted daemon must be told (FO_OBS_STANDBY_WAS_UP): the pairs
+ * that owe their aggregate "up", then the hints fed in that no pair has
+ * taken yet.  Fills at most max entries and returns how many there are
+ * (like snprintf: more than max means the rest did not fit).
+ */
+size_t pairing_owed_up(const struct pairing *p, struct fo_owed_up *ret, size_t max);
 
 /* Names for status and logs; never NULL. */
 const char *pairing_role_name(enum fo_role r);

@@ -75,6 +75,12 @@ static void print_link(FILE *f, const char *tag, const struct fo_link_info *l)
 	print_json_string(f, l->slave_kind);
 	fprintf(f, ",\"alias\":");
 	print_json_string(f, l->alias);
+	fprintf(f, ",\"alt_names\":[");
+	for (size_t i = 0; i < l->n_alt_names && i < FO_ALT_NAMES_MAX; i++) {
+		fprintf(f, "%s", i ? "," : "");
+		print_json_string(f, l->alt_names[i]);
+	}
+	fprintf(f, "]");
 	fprintf(f, ",\"mtu\":%u,\"min_mtu\":%u,\"max_mtu\":%u,\"xdp\":%s,\"has_addresses\":%s,"
 		   "\"bond_primary\":%d,\"active\":%d,\"addr_gen_mode\":",
 		l->mtu, l->min_mtu, l->max_mtu, l->xdp_attached ? "true" : "false",
@@ -158,6 +164,7 @@ static void on_obs(const struct fo_obs *o, void *userdata)
 	case FO_OBS_RESULT:
 	case FO_OBS_TICK:
 	case FO_OBS_RESCAN:
+	case FO_OBS_STANDBY_WAS_UP:
 	case FO_OBS_MAX:
 	case FO_OBS_INVALID:
 		break;
@@ -380,6 +387,7 @@ static int parse_action(char *line, struct fo_action *a, struct fo_config *c)
 	case FO_ACT_RELEASE:
 		return parse_ifindex(argv[1], &a->ifindex);
 	case FO_ACT_RENAME:
+	case FO_ACT_DEL_ALTNAME:
 		if (argc < 3)
 			return -EINVAL;
 		strscpy(a->name, sizeof(a->name), argv[2]);

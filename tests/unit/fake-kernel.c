@@ -68,6 +68,23 @@ struct fk_dev *fk_by_name(struct fk *fk, const char *name)
 	return NULL;
 }
 
+bool fk_has_alt_name(const struct fk_dev *d, const char *name)
+{
+	for (size_t i = 0; i < d->n_alt_names; i++)
+		if (streq(d->alt_names[i], name))
+			return true;
+	return false;
+}
+
+struct fk_dev *fk_name_holder(struct fk *fk, const char *name)
+{
+	for (size_t i = 0; i < FK_DEVS_MAX; i++)
+		if (fk->dev[i].exists &&
+		    (streq(fk->dev[i].name, name) || fk_has_alt_name(&fk->dev[i], name)))
+			return &fk->dev[i];
+	return NULL;
+}
+
 static bool is_agg(const struct fk_dev *d)
 {
 	return streq(d->kind, "bond") || streq(d->kind, "team");
@@ -122,6 +139,8 @@ static void snapshot_link(const struct fk *fk, const struct fk_dev *d, struct fo
 	memcpy(l->perm_mac, d->perm_mac, FO_MAC_LEN);
 	strscpy(l->kind, FO_KIND_LEN, d->kind);
 	strscpy(l->alias, FO_ALIAS_LEN, d->alias);
+	for (size_t i = 0; i < d->n_alt_names && i < FO_ALT_NAMES_MAX; i++)
+		strscpy(l->alt_names[l->n_alt_names++], IFNAMSIZ, d->alt_names[i]);
 	if (d->master) {
 		const struct fk_dev *m = NULL;
 
@@ -385,6 +404,9 @@ static void check_request(struct fk *fk, const struct fo_action *a)
 	if (!owned(fk, d, why, sizeof(why)))
 		violation(fk, "%s %s: write to a device failoverd does not own: %s",
 			  pairing_action_name(a->type), d->name, why);
+	if (a->type == FO_ACT_DEL_ALTNAME && (!d->virtio || !fk_has_alt_name(d, a->name)))
+		violation(fk, "DEL_ALTNAME %s on %s: not one of its alternative names, or not a "
+			  "standby", a->name, d->name);
 	if (a->type == FO_ACT_SET_DOWN && d->told_has_addresses)
 		violation(fk, "SET_DOWN %s: it has addresses", d->name);
 	if ((a->type == FO_ACT_DELETE || a->type == FO_ACT_SET_PRIMARY ||
@@ -399,11 +421,12 @@ static void check_request(struct fk *fk, const struct fo_action *a)
 	}
 }
 
+static int execute_req(struct fk *fk, const struct fo_action *a, int *ret_new);
+
 /* Apply one request with the kernel's rules; returns 0 or -errno. */
 static int execute(struct fk *fk, const struct fo_action *a, int *ret_new)
 {
-	struct fk_dev *d = fk_dev(fk, a->ifindex), *m, *o;
-	int r;
+	int r = 0;
 
 	*ret_new = 0;
 	check_request(fk, a);
@@ -413,11 +436,25 @@ static int execute(struct fk *fk, const struct fo_action *a, int *ret_new)
 		if (r < 0)
 			return r;
 	}
+	if (r == FK_FAULT_NOACK) {
+		/* done, but the answer is lost: the executor reports a timeout */
+		r = execute_req(fk, a, ret_new);
+		*ret_new = 0;
+		return r < 0 ? r : -ETIMEDOUT;
+	}
+	return execute_req(fk, a, ret_new);
+}
+
+static int execute_req(struct fk *fk, const struct fo_action *a, int *ret_new)
+{
+	struct fk_dev *d = fk_dev(fk, a->ifindex), *m, *o;
+	int r;
+
 	switch (a->type) {
 	case FO_ACT_CREATE:
 		if (!a->name[0] || strlen(a->name) >= IFNAMSIZ)
 			return -EINVAL;
-		if (fk_by_name(fk, a->name))
+		if (fk_name_holder(fk, a->name))
 			return -EEXIST;
 		r = fk_new_ifindex(fk, &d);
 		if (r < 0)
@@ -474,7 +511,8 @@ static int execute(struct fk *fk, const struct fo_action *a, int *ret_new)
 			return -ENODEV;
 		if (!a->name[0] || strlen(a->name) >= IFNAMSIZ)
 			return -EINVAL;
-		if ((o = fk_by_name(fk, a->name)) && o != d)
+		/* its own alternative name too: dev_change_name() finds the name in use */
+		if ((o = fk_name_holder(fk, a->name)) && (o != d || fk_has_alt_name(d, a->name)))
 			return -EEXIST;
 		if (d->up && !fk->live_rename)
 			return -EBUSY;
@@ -483,6 +521,14 @@ static int execute(struct fk *fk, const struct fo_action *a, int *ret_new)
 		strscpy(d->name, IFNAMSIZ, a->name);
 		q_link(fk, d);
 		q_udev(fk, d);
+		if (fk->udev_altnames && d->virtio && d->path_name[0] &&
+		    !streq(d->name, d->path_name) && !fk_name_holder(fk, d->path_name) &&
+		    d->n_alt_names < FO_ALT_NAMES_MAX) {
+			/* udev's move event; a down device's change is announced by nothing */
+			strscpy(d->alt_names[d->n_alt_names++], IFNAMSIZ, d->path_name);
+			if (d->up)
+				q_link(fk, d);
+		}
 		if ((m = fk_dev(fk, d->master)))
 			q_link(fk, m); /* the primary may have changed with the name */
 		return 0;
@@ -566,6 +612,19 @@ static int execute(struct fk *fk, const struct fo_action *a, int *ret_new)
 		}
 		q_link(fk, d);
 		return 0;
+	case FO_ACT_DEL_ALTNAME:
+		if (!d)
+			return -ENODEV;
+		for (size_t i = 0; i < d->n_alt_names; i++)
+			if (streq(d->alt_names[i], a->name)) {
+				memmove(d->alt_names[i], d->alt_names[i + 1],
+					(d->n_alt_names - i - 1) * IFNAMSIZ);
+				d->n_alt_names--;
+				if (d->up)
+					q_link(fk, d); /* netdev_state_change(): UP devices only */
+				return 0;
+			}
+		return fk_by_name(fk, a->name) ? -EINVAL : -ENOENT;
 	case FO_ACT_SET_ADDR_GEN_MODE:
 		if (!d)
 			return -ENODEV;
@@ -732,6 +791,29 @@ static void pump(struct fk *fk)
 				}
 			}
 		}
+		if ((a.type == FO_ACT_CREATE && r == -EEXIST) || r == -ETIMEDOUT) {
+			/*
+			 * As the executor (nl_link.c execute_create(), daemon.c):
+			 * the queued events, then (EEXIST) the name's holder read
+			 * again (its alternative names are announced by nothing
+			 * while it is down), then the result.
+			 */
+			struct fk_dev *h = r == -EEXIST ? fk_name_holder(fk, a.name) : NULL;
+
+			while (fk->nl_n > 0) {
+				struct fo_obs q = fk->nlq[fk->nl_head];
+
+				fk->nl_head = (fk->nl_head + 1) % FK_QUEUE_MAX;
+				fk->nl_n--;
+				feed(fk, &q);
+			}
+			if (h) {
+				struct fo_obs lo = { .type = FO_OBS_LINK };
+
+				snapshot_link(fk, h, &lo.link);
+				feed(fk, &lo);
+			}
+		}
 		fk->outstanding = false;
 		o.result.action_id = a.id;
 		o.result.error = r;
@@ -874,6 +956,7 @@ int fk_add_standby(struct fk *fk, const char *name, const uint8_t mac[FO_MAC_LEN
 	};
 
 	strscpy(t.name, IFNAMSIZ, name);
+	strscpy(t.path_name, IFNAMSIZ, name);
 	memcpy(t.mac, mac, FO_MAC_LEN);
 	memcpy(t.perm_mac, mac, FO_MAC_LEN);
 	(void) snprintf(t.driver, FO_DRIVER_LEN, "%s", "virtio_net");
@@ -1036,6 +1119,18 @@ void fk_admin_set_alias(struct fk *fk, int ifindex, const char *alias)
 	q_link(fk, d);
 }
 
+/* `ip link property add dev X altname NAME` (an admin, or udev): announced only when UP. */
+void fk_admin_add_alt_name(struct fk *fk, int ifindex, const char *name)
+{
+	struct fk_dev *d = fk_dev(fk, ifindex);
+
+	if (!d || fk_name_holder(fk, name) || d->n_alt_names >= FO_ALT_NAMES_MAX)
+		return;
+	strscpy(d->alt_names[d->n_alt_names++], IFNAMSIZ, name);
+	if (d->up)
+		q_link(fk, d);
+}
+
 void fk_touch(struct fk *fk, int ifindex)
 {
 	struct fk_dev *d = fk_dev(fk, ifindex);
@@ -1094,12 +1189,35 @@ void fk_start(struct fk *fk)
 	fk->deadline = FO_TIME_NEVER;
 	fk->requests_since_start = 0;
 	fk_log(fk, "%8.3f daemon start", (double) fk->now / 1e6);
+	if (fk->keep_state && fk->state_text[0]) {
+		struct state st;
+		char reason[STATE_REASON_LEN];
+
+		if (state_parse(fk->state_text, strlen(fk->state_text), &st, reason,
+				sizeof(reason)) < 0)
+			violation(fk, "state file: %s", reason);
+		else
+			for (size_t i = 0; i < st.n_owed_up; i++)
+				feed(fk, &(struct fo_obs) { .type = FO_OBS_STANDBY_WAS_UP,
+							    .owed_up = st.owed_up[i] });
+	}
 	dump(fk, false);
 	dump(fk, true);
 }
 
 void fk_stop(struct fk *fk)
 {
+	if (fk->keep_state && fk->eng) {
+		/* what the daemon writes into /run/failoverd/state, through the real format */
+		struct state st = { 0 };
+		size_t n = pairing_owed_up(fk->eng, st.owed_up, FO_OWED_UP_MAX), len;
+
+		st.n_owed_up = n < FO_OWED_UP_MAX ? n : FO_OWED_UP_MAX;
+		if (state_format(&st, fk->state_text, sizeof(fk->state_text), &len) < 0)
+			violation(fk, "state_format failed");
+		fk_log(fk, "%8.3f daemon stop, %zu owed up in the state file", (double) fk->now / 1e6,
+		       st.n_owed_up);
+	}
 	/*
 	 * A new daemon knows only what the kernel shows: "how the standby was
 	 * found" dies with the old one (docs/design.md, restart mid-transaction).
@@ -1145,6 +1263,21 @@ void fk_check_quiescent(struct fk *fk)
 		    (v.rolling_back || v.in_transaction))
 			return;
 	}
+	{
+		/* what a restart would be told is true: the standby is down, or in a down aggregate */
+		struct fo_owed_up owed[FO_OWED_UP_MAX];
+		size_t n = pairing_owed_up(fk->eng, owed, FO_OWED_UP_MAX);
+
+		for (size_t i = 0; i < n && i < FO_OWED_UP_MAX; i++) {
+			struct fk_dev *d = fk_dev(fk, owed[i].ifindex), *m;
+
+			if (!d)
+				violation(fk, "owed up: ifindex %d does not exist", owed[i].ifindex);
+			else if ((m = fk_dev(fk, d->master)) ? m->up : d->up)
+				violation(fk, "owed up: %s, but %s is up", d->name,
+					  m ? m->name : d->name);
+		}
+	}
 	for (size_t i = 0; i < FK_DEVS_MAX; i++) {
 		struct fk_dev *d = &fk->dev[i];
 		struct fk_dev *m;
@@ -1172,7 +1305,7 @@ void fk_check_quiescent(struct fk *fk)
 				  d->name, d->addr_gen_mode, d->found_agm);
 		/* the engine renames standbys only; VFs are renamed by udev */
 		else if (d->virtio && !streq(d->name, d->found_name) &&
-			 !fk_by_name(fk, d->found_name))
+			 !fk_name_holder(fk, d->found_name))
 			violation(fk, "%s left renamed (found as %s)", d->name, d->found_name);
 	}
 }

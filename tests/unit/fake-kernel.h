@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "pairing.h"
+#include "state_file.h"
 
 #define FK_DEVS_MAX 64
 #define FK_QUEUE_MAX 1024
@@ -40,6 +41,10 @@ struct fk_dev {
 	uint8_t mac_before_enslave[FO_MAC_LEN];
 	int master;
 	char kind[FO_KIND_LEN];      /* "bond", "team" or "" */
+	/* alternative names: they share the namespace of names (a CREATE or RENAME to one fails) */
+	char alt_names[FO_ALT_NAMES_MAX][IFNAMSIZ];
+	size_t n_alt_names;
+	char path_name[IFNAMSIZ];    /* the name udev's path policy gives it (its first name) */
 	char alias[FO_ALIAS_LEN];
 	unsigned mtu, min_mtu, max_mtu;
 	bool xdp, has_addresses;
@@ -90,7 +95,11 @@ struct fk_dev {
 };
 
 struct fk;
-/* Return 0 to let the request run, or -errno to fail it without effect. */
+/*
+ * Return 0 to let the request run, -errno to fail it without effect, or
+ * FK_FAULT_NOACK to run it and lose the answer (the executor's ETIMEDOUT).
+ */
+#define FK_FAULT_NOACK 1
 typedef int (*fk_fault_fn)(struct fk *fk, const struct fo_action *a, uint64_t n, void *userdata);
 
 struct fk {
@@ -113,6 +122,13 @@ struct fk {
 
 	fk_fault_fn fault;
 	void *fault_userdata;
+	/*
+	 * udev without 70-failoverd-members.link: the "move" event of a
+	 * renamed virtio NIC gives it its path name as an alternative name
+	 * (systemd 252's AlternativeNamesPolicy); the kernel announces that
+	 * only for an UP device.
+	 */
+	bool udev_altnames;
 
 	/* counters */
 	uint64_t requests;           /* all requests the engine ever emitted */
@@ -123,6 +139,10 @@ struct fk {
 
 	size_t log_n;
 	bool verbose;
+
+	/* fk_stop() keeps the engine's pairing_owed_up() as the daemon's state file, fk_start() feeds it */
+	bool keep_state;
+	char state_text[STATE_TEXT_MAX];
 
 	size_t n_violations;
 	char violation[FK_VIOLATION_LEN];
@@ -171,6 +191,10 @@ bool fk_quiescent(const struct fk *fk);
 /* Inspection. */
 struct fk_dev *fk_dev(struct fk *fk, int ifindex);
 struct fk_dev *fk_by_name(struct fk *fk, const char *name);
+/* The device holding name as its name or as an alternative name. */
+struct fk_dev *fk_name_holder(struct fk *fk, const char *name);
+bool fk_has_alt_name(const struct fk_dev *d, const char *name);
+void fk_admin_add_alt_name(struct fk *fk, int ifindex, const char *name);
 /* A canonical text of the world: names, kinds, masters, MACs, up state, primary, active. */
 void fk_canon(const struct fk *fk, char *buf, size_t len);
 void fk_check_quiescent(struct fk *fk);

@@ -320,6 +320,49 @@ START_TEST(test_load_file)
 }
 END_TEST
 
+/*
+ * live_rename = auto: the kernel release decides (docs/design.md, "Replug
+ * path and live rename").  The guests' own releases are here: Debian 12's
+ * 6.1 must wait for udev, Debian 13's 6.12 takes the fast path (a string
+ * compare would put "6.12" before "6.2").
+ */
+START_TEST(test_live_rename_auto)
+{
+	static const struct {
+		const char *release;
+		bool live;
+	} cases[] = {
+		{ "6.1.0-56-amd64", false },       { "6.12.117+deb13-amd64", true },
+		{ "6.2", true },                   { "6.2.0-rc1", true },
+		{ "5.19.17", false },              { "5.10.0-32-amd64", false },
+		{ "7.0.0", true },                 { "10.1", true },
+		{ "4.20", false },                 { "6", false },
+		{ "6.", false },                   { "6.x", false },
+		{ "", false },                     { "v6.12", false },
+		{ "99999999999999999999999.1", false },
+	};
+	struct failoverd_config c;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		ck_assert_msg(config_kernel_renames_live(cases[i].release) == cases[i].live,
+			      "release '%s': want live_rename %d", cases[i].release, cases[i].live);
+	ck_assert(!config_kernel_renames_live(NULL));
+
+	/* auto follows the kernel; yes and no do not. */
+	c = parse_ok("");
+	config_resolve_live_rename(&c, "6.12.117+deb13-amd64");
+	ck_assert(c.engine.live_rename);
+	config_resolve_live_rename(&c, "6.1.0-56-amd64");
+	ck_assert(!c.engine.live_rename);
+	c = parse_ok("live_rename = no\n");
+	config_resolve_live_rename(&c, "6.12.117+deb13-amd64");
+	ck_assert(!c.engine.live_rename);
+	c = parse_ok("live_rename = yes\n");
+	config_resolve_live_rename(&c, "6.1.0-56-amd64");
+	ck_assert(c.engine.live_rename);
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
 	Suite *s = suite_create("config");
@@ -333,6 +376,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_cross_key_rules);
 	tcase_add_test(tc, test_mac_list_limit);
 	tcase_add_test(tc, test_load_file);
+	tcase_add_test(tc, test_live_rename_auto);
 	suite_add_tcase(s, tc);
 	return s;
 }

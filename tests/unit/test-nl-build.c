@@ -100,6 +100,32 @@ START_TEST(test_set_addr_gen_mode)
 }
 END_TEST
 
+START_TEST(test_del_altname)
+{
+	static const uint8_t want[] = {
+		0x30, 0, 0, 0, 109, 0, 0x05, 0, 5, 0, 0, 0, 0, 0, 0, 0,  /* RTM_DELLINKPROP REQ|ACK seq 5 */
+		0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,          /* ifindex 2, no flag change */
+		16, 0, 52, 0x80,                                         /* IFLA_PROP_LIST (nested) */
+		11, 0, 53, 0, 'e', 'n', 'p', '1', 's', '0', 0, 0,        /*   IFLA_ALT_IFNAME "enp1s0" */
+	};
+	struct fo_action a = { .type = FO_ACT_DEL_ALTNAME, .ifindex = 2, .name = "enp1s0" };
+	uint8_t buf[NLBUILD_REQ_MAX];
+	const char *why = NULL;
+	size_t len;
+
+	ck_golden(buf, build(&a, NULL, 5, buf), want);
+	/* no name, or one that is no interface name: refused before sending */
+	a.name[0] = '\0';
+	ck_assert_int_eq(nlbuild_link_request(&a, NULL, 5, buf, sizeof(buf), &len, &why), -EINVAL);
+	ck_assert_ptr_nonnull(why);
+	snprintf(a.name, sizeof(a.name), "a/b");
+	ck_assert_int_eq(nlbuild_link_request(&a, NULL, 5, buf, sizeof(buf), &len, &why), -EINVAL);
+	a.ifindex = 0;
+	snprintf(a.name, sizeof(a.name), "enp1s0");
+	ck_assert_int_eq(nlbuild_link_request(&a, NULL, 5, buf, sizeof(buf), &len, &why), -EINVAL);
+}
+END_TEST
+
 START_TEST(test_set_down_up)
 {
 	static const uint8_t down[] = {
@@ -810,6 +836,54 @@ START_TEST(test_parse_link_alias_truncated)
 END_TEST
 
 /* Each malformed message must be refused with a reason, never read past its end. */
+/* IFLA_PROP_LIST: alternative names that fit an interface name are kept, the first 4. */
+START_TEST(test_parse_link_alt_names)
+{
+	static const char *const names[] = { "enp1s0", "this-is-a-longer-alternative-name",
+					     "", "p0", "p1", "p2", "p3" };
+	struct fo_link_info l;
+	const char *why = NULL;
+	struct w w;
+	size_t x;
+	bool gone;
+
+	w_hdr(&w, 16, 0);
+	w_ifi(&w, 0, 2, 0);
+	w_str(&w, 3, "enp1s0nsby");
+	x = w_nest(&w, 52 | 0x8000);         /* IFLA_PROP_LIST, NLA_F_NESTED as the kernel sends it */
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		w_str(&w, 53, names[i]);     /* IFLA_ALT_IFNAME */
+	w_u32(&w, 99, 1);                    /* something else in the list: skipped */
+	w_end(&w, x);
+	w_fin(&w);
+	ck_assert_int_eq(nlbuild_parse_link(w.b, w.len, &l, &gone, &why), 1);
+	ck_assert_uint_eq(l.n_alt_names, FO_ALT_NAMES_MAX);
+	ck_assert_str_eq(l.alt_names[0], "enp1s0");
+	ck_assert_str_eq(l.alt_names[1], "p0");
+	ck_assert_str_eq(l.alt_names[3], "p2");
+
+	/* a name without its NUL, or with one inside, is a malformed message */
+	w_hdr(&w, 16, 0);
+	w_ifi(&w, 0, 2, 0);
+	w_str(&w, 3, "enp1s0nsby");
+	x = w_nest(&w, 52);
+	w_attr(&w, 53, "enp1s0", 6);
+	w_end(&w, x);
+	w_fin(&w);
+	why = NULL;
+	ck_assert_int_lt(nlbuild_parse_link(w.b, w.len, &l, &gone, &why), 0);
+	ck_assert_ptr_nonnull(why);
+	w_hdr(&w, 16, 0);
+	w_ifi(&w, 0, 2, 0);
+	w_str(&w, 3, "enp1s0nsby");
+	x = w_nest(&w, 52);
+	w_attr(&w, 53, "ab\0cd", 6);
+	w_end(&w, x);
+	w_fin(&w);
+	ck_assert_int_lt(nlbuild_parse_link(w.b, w.len, &l, &gone, &why), 0);
+}
+END_TEST
+
 START_TEST(test_parse_link_malformed)
 {
 	struct fo_link_info l = { .ifindex = 77 };
@@ -1224,6 +1298,7 @@ static Suite *suite(void)
 
 	tcase_add_test(b, test_set_mtu);
 	tcase_add_test(b, test_set_addr_gen_mode);
+	tcase_add_test(b, test_del_altname);
 	tcase_add_test(b, test_set_down_up);
 	tcase_add_test(b, test_rename);
 	tcase_add_test(b, test_enslave_release);
@@ -1244,6 +1319,7 @@ static Suite *suite(void)
 	tcase_add_test(p, test_parse_link_other_family);
 	tcase_add_test(p, test_parse_link_alias_truncated);
 	tcase_add_test(p, test_set_alias);
+	tcase_add_test(p, test_parse_link_alt_names);
 	tcase_add_test(p, test_parse_link_malformed);
 	tcase_add_test(p, test_parse_addr);
 	tcase_add_test(p, test_parse_error);

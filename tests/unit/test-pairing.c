@@ -498,6 +498,191 @@ START_TEST(test_restart_between_steps)
 }
 END_TEST
 
+/* The standby up at the start: the aggregate must end up up (test_standby_up_gets_aggregate_up). */
+static void world_standby_up(struct fk *fk)
+{
+	uint8_t mac[FO_MAC_LEN];
+
+	fk_mac(mac, 1);
+	ck_assert_int_gt(fk_add_standby(fk, "ens4", mac, 0, true), 0);
+	ck_assert_int_gt(fk_add_vf(fk, "ens5", mac, 0, true), 0);
+}
+
+/* Stop after k requests (the request k+1 is never sent), start again, run to the end. */
+static void crash_and_restart(struct fk *fk, uint64_t k, bool keep_state)
+{
+	struct crash c = { .after = k };
+
+	fk_init(fk, &(struct fo_config) { 0 });
+	fk->cfg = cfg_default();
+	world_standby_up(fk);
+	fk->keep_state = keep_state;
+	fk->fault = crash_fault;
+	fk->fault_userdata = &c;
+	fk_start(fk);
+	while (!c.crashed && (fk_deliver_nl(fk) || fk_deliver_udev(fk) ||
+			      (fk->deadline != FO_TIME_NEVER && (fk_tick(fk), true))))
+		;
+	ck_assert(c.crashed);
+	fk_stop(fk);
+	fk->fault = NULL;
+	fk_start(fk);
+	run(fk);
+}
+
+START_TEST(test_restart_standby_was_up)
+{
+	char want[CANON_LEN];
+	struct fk fk;
+	uint64_t total;
+	unsigned left_down = 0;
+
+	/* the uninterrupted run: the standby was up, so the aggregate is up */
+	fk_init(&fk, &(struct fo_config) { 0 });
+	fk.cfg = cfg_default();
+	world_standby_up(&fk);
+	fk_start(&fk);
+	run(&fk);
+	ck_assert(fk_by_name(&fk, "ens4")->up);
+	ck_assert_uint_eq(pairing_owed_up(fk.eng, NULL, 0), 0);
+	fk_canon(&fk, want, sizeof(want));
+	total = fk.requests;
+	fk_done(&fk);
+
+	/*
+	 * R2 with the state file: a kill before each request of the
+	 * transaction (set_down, rename, create, enslave, set_up, then the
+	 * VF's steps), the restarted engine told what the state file says:
+	 * the same world, the aggregate up.
+	 */
+	for (uint64_t k = 0; k < total; k++) {
+		crash_and_restart(&fk, k, true);
+		ck_assert_canon_eq(&fk, want);
+		ck_assert_uint_eq(pairing_owed_up(fk.eng, NULL, 0), 0);
+		fk_done(&fk);
+	}
+	/* without it, a restart after the standby went down leaves the aggregate down */
+	for (uint64_t k = 0; k < total; k++) {
+		crash_and_restart(&fk, k, false);
+		if (!fk_by_name(&fk, "ens4")->up)
+			left_down++;
+		fk_done(&fk);
+	}
+	ck_assert_uint_ge(left_down, 3);
+}
+END_TEST
+
+static int noack_at(struct fk *fk, const struct fo_action *a, uint64_t n, void *ud)
+{
+	return n == *(uint64_t *) ud ? FK_FAULT_NOACK : 0;
+}
+
+/*
+ * A lost ACK at every request of a build from an UP standby (the guest
+ * tier's `noack` faults): the kernel did it, the executor reports
+ * ETIMEDOUT.  The rollback must treat it as done: the same world at the
+ * end, the aggregate up, the VF with the pair's MAC (before the fix, a
+ * lost ACK of the VF's enslave had the rollback set the enslaved VF's MAC
+ * back, and one of the standby's SET_DOWN left the aggregate down).
+ */
+START_TEST(test_lost_ack_every_step)
+{
+	char want[CANON_LEN];
+	struct fk fk;
+	uint64_t total;
+
+	fk_init(&fk, &(struct fo_config) { 0 });
+	fk.cfg = cfg_default();
+	world_standby_up(&fk);
+	fk_start(&fk);
+	run(&fk);
+	fk_canon(&fk, want, sizeof(want));
+	total = fk.requests;
+	fk_done(&fk);
+	for (uint64_t k = 0; k < total; k++) {
+		fk_init(&fk, &(struct fo_config) { 0 });
+		fk.cfg = cfg_default();
+		world_standby_up(&fk);
+		fk.fault = noack_at;
+		fk.fault_userdata = &k;
+		fk_start(&fk);
+		run(&fk);
+		ck_assert_canon_eq(&fk, want);
+		ck_assert_uint_ge(fk.requests_failed, 1);
+		fk_done(&fk);
+	}
+}
+END_TEST
+
+START_TEST(test_standby_was_up_hint_checked)
+{
+	struct fk fk;
+	uint8_t mac[FO_MAC_LEN];
+	struct fo_owed_up h;
+	char want[CANON_LEN];
+	int s;
+
+	/* a built pair with its aggregate down (the standby was down at boot) */
+	fk_init(&fk, &(struct fo_config) { 0 });
+	fk.cfg = cfg_default();
+	world_basic(&fk, &s, NULL);
+	fk_start(&fk);
+	run(&fk);
+	ck_assert(!fk_by_name(&fk, "ens4")->up);
+	fk_canon(&fk, want, sizeof(want));
+	fk_stop(&fk);
+
+	/* hints that do not fit the world change nothing: another key, a gone ifindex, a VF */
+	fk_mac(mac, 2);
+	fk.keep_state = true;
+	(void) snprintf(fk.state_text, sizeof(fk.state_text),
+			"failoverd-state 1\nstandby-was-up %d mac:52:54:00:00:00:02\n"
+			"standby-was-up 999 mac:52:54:00:00:00:01\n"
+			"standby-was-up %d mac:52:54:00:00:00:01\n",
+			s, fk_by_name(&fk, "ens5")->ifindex);
+	fk_start(&fk);
+	run(&fk);
+	ck_assert_canon_eq(&fk, want);
+	ck_assert_uint_eq(fk.requests_since_start, 0);
+	/* the gone ifindex is dropped at the first full view; the VF's stays unused */
+	ck_assert_uint_eq(pairing_owed_up(fk.eng, NULL, 0), 1);
+	fk_stop(&fk);
+
+	/* the right one: the aggregate is brought up, once */
+	(void) snprintf(fk.state_text, sizeof(fk.state_text),
+			"failoverd-state 1\nstandby-was-up %d mac:52:54:00:00:00:01\n", s);
+	fk_start(&fk);
+	run(&fk);
+	ck_assert(fk_by_name(&fk, "ens4")->up);
+	ck_assert_uint_eq(fk.requests_since_start, 1);
+	ck_assert_uint_eq(pairing_owed_up(fk.eng, NULL, 0), 0);
+	fk_stop(&fk);
+	/* and a restart after that writes and adopts with zero requests */
+	fk_start(&fk);
+	run(&fk);
+	ck_assert_uint_eq(fk.requests_since_start, 0);
+
+	/* the aggregate is up already: a late hint is dropped, nothing sent */
+	h = (struct fo_owed_up) { .ifindex = s, .key = { .source = FO_KEY_MAC } };
+	memcpy(h.key.mac, (uint8_t[]) { 0x52, 0x54, 0, 0, 0, 1 }, FO_MAC_LEN);
+	ck_assert_int_eq(pairing_feed(fk.eng, &(struct fo_obs) { .type = FO_OBS_STANDBY_WAS_UP,
+								  .owed_up = h },
+				      fk.now, &(struct fo_actions) { 0 }),
+			 0);
+	fk_touch(&fk, s);
+	run(&fk);
+	ck_assert_uint_eq(fk.requests_since_start, 0);
+	ck_assert_uint_eq(pairing_owed_up(fk.eng, NULL, 0), 0);
+	/* malformed hints are refused */
+	h.ifindex = 0;
+	ck_assert_int_eq(pairing_feed(fk.eng, &(struct fo_obs) { .type = FO_OBS_STANDBY_WAS_UP,
+								  .owed_up = h },
+				      fk.now, &(struct fo_actions) { 0 }),
+			 -EINVAL);
+	fk_done(&fk);
+}
+END_TEST
+
 START_TEST(test_restart_while_vf_absent)
 {
 	struct fk fk;
@@ -1284,7 +1469,12 @@ START_TEST(test_rename_back_name_taken)
 	ck_assert_str_eq(fk_dev(&fk, s)->name, "ens4nsby");
 	ck_assert_int_eq(fk_dev(&fk, s)->master, 0);
 	ck_assert_int_eq(state_of(&fk, s), FO_PAIR_REFUSED);
-	ck_assert_uint_ge(fk.events[FO_EV_ROLLBACK], 1);
+	/*
+	 * The executor reads the name's holder again before the result (for
+	 * altnames): the engine knows the name is taken and sends no rename
+	 * back that must fail.  Only the CREATE failed.
+	 */
+	ck_assert_uint_eq(fk.requests_failed, 1);
 	/* the squatter leaves: the next build takes the name as planned */
 	squatter = fk_by_name(&fk, "ens4")->ifindex;
 	fk_remove(&fk, squatter);
@@ -1325,6 +1515,144 @@ START_TEST(test_create_eexist_altname_reason)
 	fk_rescan(&fk);
 	run(&fk);
 	ck_assert_int_eq(state_of(&fk, s), FO_PAIR_ACTIVE);
+	fk_done(&fk);
+}
+END_TEST
+
+struct altname_count {
+	unsigned del, create_eexist;
+	struct crash crash;
+};
+
+static int altname_counter(struct fk *fk, const struct fo_action *a, uint64_t n, void *ud)
+{
+	struct altname_count *c = ud;
+
+	if (a->type == FO_ACT_DEL_ALTNAME)
+		c->del++;
+	if (a->type == FO_ACT_CREATE && fk_name_holder(fk, a->name))
+		c->create_eexist++;
+	return c->crash.after ? crash_fault(fk, a, n, &c->crash) : 0;
+}
+
+/*
+ * udev without 70-failoverd-members.link gives the renamed standby its old
+ * name as an alternative name; the kernel announces nothing (it is down).
+ * The CREATE meets EEXIST once, the executor reads the holder again, and
+ * the engine removes the standby's own altname and creates: no refusal.
+ */
+START_TEST(test_udev_altname_on_standby_removed)
+{
+	char want[CANON_LEN];
+	struct altname_count c = { 0 };
+	struct fk fk;
+	int s;
+
+	fk_init(&fk, &(struct fo_config) { 0 });
+	fk.cfg = cfg_default();
+	world_standby_up(&fk);
+	fk_start(&fk);
+	run(&fk);
+	fk_canon(&fk, want, sizeof(want));
+	fk_done(&fk);
+
+	fk_init(&fk, &(struct fo_config) { 0 });
+	fk.cfg = cfg_default();
+	fk.udev_altnames = true;
+	world_standby_up(&fk);
+	s = fk_by_name(&fk, "ens4")->ifindex;
+	fk.fault = altname_counter;
+	fk.fault_userdata = &c;
+	fk_start(&fk);
+	run(&fk);
+	ck_assert_canon_eq(&fk, want);
+	ck_assert_int_eq(state_of(&fk, s), FO_PAIR_ACTIVE);
+	ck_assert_uint_eq(c.create_eexist, 1);
+	ck_assert_uint_eq(c.del, 1);
+	ck_assert_uint_eq(fk_dev(&fk, s)->n_alt_names, 0);
+	ck_assert_uint_eq(fk.events[FO_EV_ROLLBACK], 0);
+
+	/* a kill after the rename: the restarted engine sees the altname in its dump */
+	for (uint64_t k = 2; k <= 3; k++) {
+		fk_done(&fk);
+		c = (struct altname_count) { .crash = { .after = k } };
+		fk_init(&fk, &(struct fo_config) { 0 });
+		fk.cfg = cfg_default();
+		fk.udev_altnames = true;
+		fk.keep_state = true;
+		world_standby_up(&fk);
+		fk.fault = altname_counter;
+		fk.fault_userdata = &c;
+		fk_start(&fk);
+		while (!c.crash.crashed && (fk_deliver_nl(&fk) || fk_deliver_udev(&fk) ||
+					    (fk.deadline != FO_TIME_NEVER && (fk_tick(&fk), true))))
+			;
+		ck_assert(c.crash.crashed);
+		fk_stop(&fk);
+		c.crash.after = 0;
+		c.create_eexist = 0;
+		fk_start(&fk);
+		run(&fk);
+		ck_assert_canon_eq(&fk, want);
+		ck_assert_uint_eq(c.create_eexist, 0); /* it knew before it tried */
+	}
+	fk_done(&fk);
+}
+END_TEST
+
+static int enslave_refused(struct fk *fk, const struct fo_action *a, uint64_t n, void *ud)
+{
+	return a->type == FO_ACT_ENSLAVE ? -EPERM : 0;
+}
+
+/* A rollback renames the standby back: its own altname (the old name) is removed first. */
+START_TEST(test_udev_altname_rollback_renames_back)
+{
+	struct fk fk;
+	int s;
+
+	fk_init(&fk, &(struct fo_config) { 0 });
+	fk.cfg = cfg_default();
+	fk.udev_altnames = true;
+	world_standby_up(&fk);
+	s = fk_by_name(&fk, "ens4")->ifindex;
+	fk.fault = enslave_refused;
+	fk_start(&fk);
+	run(&fk); /* the quiescence invariants: the standby as found (name, up) */
+	ck_assert_int_eq(state_of(&fk, s), FO_PAIR_REFUSED);
+	ck_assert_str_eq(fk_dev(&fk, s)->name, "ens4");
+	ck_assert(fk_dev(&fk, s)->up);
+	ck_assert_uint_eq(fk_dev(&fk, s)->n_alt_names, 0);
+	fk_done(&fk);
+}
+END_TEST
+
+/* Someone else's alternative name is never removed: refused, with the holder named. */
+START_TEST(test_foreign_altname_refused)
+{
+	struct fk fk;
+	struct fo_pair_view v;
+	struct fk_dev t = { .up = true, .carrier = true, .mtu = 1500, .udev_known = true,
+			    .initialized = true };
+	uint8_t mac[FO_MAC_LEN];
+	int s, other;
+
+	fk_init(&fk, &(struct fo_config) { 0 });
+	fk.cfg = cfg_default();
+	fk_mac(mac, 1);
+	/* a standby left renamed by an earlier run; a dummy link took its old name as altname */
+	s = fk_add_standby(&fk, "ens4nsby", mac, 0, false);
+	strscpy(t.name, IFNAMSIZ, "dummy0");
+	other = fk_add_dev(&fk, &t);
+	fk_admin_add_alt_name(&fk, other, "ens4");
+	fk_start(&fk);
+	run(&fk); /* check_request: no write to dummy0 */
+	ck_assert_int_eq(fk_pair_of(&fk, s, &v), 0);
+	ck_assert_int_eq(v.state, FO_PAIR_REFUSED);
+	ck_assert_msg(strstr(v.reason, "ens4 is an alternative name of dummy0"), "reason: %s",
+		      v.reason);
+	ck_assert(fk_has_alt_name(fk_dev(&fk, other), "ens4"));
+	ck_assert_uint_eq(fk.requests_since_start, 0);
 	fk_done(&fk);
 }
 END_TEST
@@ -2056,6 +2384,9 @@ static Suite *pairing_suite(int argc, char **argv)
 		{ "adopt_zero_requests", test_adopt_zero_requests },
 		{ "adopt_team_zero_requests", test_adopt_team_zero_requests },
 		{ "restart_between_steps", test_restart_between_steps },
+		{ "restart_standby_was_up", test_restart_standby_was_up },
+		{ "standby_was_up_hint_checked", test_standby_was_up_hint_checked },
+		{ "lost_ack_every_step", test_lost_ack_every_step },
 		{ "restart_while_vf_absent", test_restart_while_vf_absent },
 		{ "unplug_replug", test_unplug_replug },
 		{ "settle_delay", test_settle_delay },
@@ -2083,6 +2414,9 @@ static Suite *pairing_suite(int argc, char **argv)
 		{ "every_error_on_every_step", test_every_error_on_every_step },
 		{ "rename_back_name_taken", test_rename_back_name_taken },
 		{ "create_eexist_altname_reason", test_create_eexist_altname_reason },
+		{ "udev_altname_on_standby_removed", test_udev_altname_on_standby_removed },
+		{ "udev_altname_rollback_renames_back", test_udev_altname_rollback_renames_back },
+		{ "foreign_altname_refused", test_foreign_altname_refused },
 		{ "transient_backoff_grows", test_transient_backoff_grows },
 		{ "permanent_refused_until_change", test_permanent_refused_until_change },
 		{ "fight_member_released", test_fight_member_released },

@@ -201,12 +201,13 @@ class Pinger:
             time.sleep(0.05)
         return False
 
-    def stats(self, t0, t1):
+    def stats(self, t0, t1, from_t0=False):
         """Figures for the window [t0, t1]:
         gap  the longest silence: time between two consecutive reply
-             arrivals, counting the last reply before t0 (late replies
-             count as arrivals: a frame queued in a tap is not lost, but
-             the guest was not reachable while it waited);
+             arrivals, counting the last reply before t0 (with from_t0,
+             from t0 itself: only silence inside the window counts; late
+             replies count as arrivals: a frame queued in a tap is not
+             lost, but the guest was not reachable while it waited);
         lost requests sent in the window (at least 1 s before its end) that
              never got a reply."""
         with self.lock:
@@ -215,7 +216,7 @@ class Pinger:
             lost = sum(1 for s, _ in sent if s not in self.recv)
         before = [t for t in arrivals if t < t0]
         inside = [t for t in arrivals if t0 <= t <= t1]
-        seq = before[-1:] + inside
+        seq = ([t0] if from_t0 else before[-1:]) + inside
         gap = None
         if seq:
             gap = max([b - a for a, b in zip(seq, seq[1:])] + [0.0])

@@ -52,18 +52,22 @@ NEEDS_FAILOVERD = set(SCENARIOS) - {"rig-selftest"}
 KNOWN_FAILING = {}
 
 # Guests the default run boots, and what it runs on each: everything on
-# Debian 12; on Debian 13 one boot for `replug` (the live-rename fast path,
-# which only that kernel has), to fit CI's budget.  `replug` run first waits
-# up to 300 s for the pair: Debian 13's coldplug took minutes under load,
-# where `boot`'s 90 s ran out.  Naming scenarios runs them on every guest.
+# Debian 12; on Debian 13 the groups whose code paths differ between the
+# kernels and fit CI's budget (docs/testing.md "Guests: Debian 12 and
+# Debian 13"): the bond group (with `replug`, the live-rename fast path only
+# 6.12 takes), the team group and kernel-owned (6.12's net_failover).  Left
+# to an explicit run: selftest, rel and pkg.  Naming scenarios runs them on
+# every guest.
 DEFAULT_GUESTS = "bookworm trixie"
-DEFAULT_SUBSET = {"trixie": {"replug"}}
+DEFAULT_SUBSET = {"trixie": {s for g, ss in GROUPS if g in ("bond", "team", "kernel") for s in ss}}
 
 # Sanity bounds for verdicts.  The figures themselves are the point (the
 # bench tier judges them); these only catch an outage nothing recovers from
 # but a host ARP timer (vm-rig-facts findings 2-3: 22-29 s).
 MAX_UNPLUG_GAP = 10.0
 MAX_REPLUG_GAP = 10.0
+# Bound on udev's coldplug after systemd reports the boot done (Group.boot).
+SETTLE_MAX = 300
 
 
 class Fail(Exception):
@@ -119,9 +123,20 @@ class Group:
         self.vm.start()
         t_shell = self.vm.shell.wait_ready(240)
         rc, out, t_run = self.vm.shell.run("systemctl is-system-running --wait", timeout=240)
-        self.boot_figs = {"shell": t_shell - t0, "running": t_run - t0, "state": out.strip()}
-        info("%s: guest shell at %.1f s, systemd %s at %.1f s"
-             % (self.name, t_shell - t0, out.strip(), t_run - t0))
+        # Nothing in the boot waits for udev's coldplug (no unit pulls in
+        # systemd-udev-settle): on Debian 13 under TCG systemd reports
+        # "running" while udev is still loading drivers and renaming the
+        # NICs (e1000e probed ~50 s later).  Every scenario's pair depends
+        # on that coldplug, so its bounds count from the end of it.
+        rc_s, _, t_settle = self.vm.shell.run("udevadm settle -t %d" % SETTLE_MAX,
+                                              timeout=SETTLE_MAX + 30)
+        if rc_s != 0:
+            raise Fail("udev's coldplug did not finish within %d s of systemd's \"%s\" "
+                       "(udevadm settle exited %d)" % (SETTLE_MAX, out.strip(), rc_s))
+        self.boot_figs = {"shell": t_shell - t0, "running": t_run - t0, "state": out.strip(),
+                          "settled": t_settle - t0}
+        info("%s: guest shell at %.1f s, systemd %s at %.1f s, udev settled at %.1f s"
+             % (self.name, t_shell - t0, out.strip(), t_run - t0, t_settle - t0))
         self.t_boot = t0
         return t0
 
@@ -303,8 +318,14 @@ def group_selftest(run, g, want):
         active = g.sh("cat /sys/class/net/fobond0/bonding/active_slave")
         if active != "enp5s0":
             raise Fail("hand bond: active slave is '%s', not the new VF enp5s0" % active)
-        if un["gap"] > MAX_UNPLUG_GAP or re_["gap"] > MAX_REPLUG_GAP:
-            raise Fail("hand bond: outage beyond %.0f s" % MAX_REPLUG_GAP)
+        # The bound is on the rig, not on udev: the replug outage is judged
+        # from the enslave on.  Until then the hand bond waits for udev, and
+        # Debian 13 under TCG renamed the VF 7 s after its add and settled
+        # 10 s later (docs/testing.md, "Guests").
+        after = pb.stats(t_ens, now(), from_t0=True)
+        if un["gap"] > MAX_UNPLUG_GAP or (after["gap"] or 0) > MAX_REPLUG_GAP:
+            raise Fail("hand bond: outage beyond %.0f s (unplug gap %s, after the enslave %s)"
+                       % (MAX_REPLUG_GAP, fmt(un["gap"]), fmt(after["gap"])))
         if pa.stats(t0, now())["gap"] is None or not pa.wait_replies(now() - 1, 50, 5):
             raise Fail("net_failover pair stopped answering during the bond's hotplug")
 
@@ -405,8 +426,9 @@ def scenario_boot(run, g, res, backend="bond"):
     if not g.ping.wait_replies(0, 50, 30):
         raise Fail("no ping replies from %s" % GUEST_ADDR)
     g.wait_stream(g.vf_tap, g.t_boot, 30, "VF after boot")
-    res.fig("boot %s, %s up %s, first reply %s, members %s"
-            % (fmt(g.boot_figs["running"]), AGG, fmt(t_up - g.t_boot),
+    res.fig("boot %s, udev settled %s, %s up %s, first reply %s, members %s"
+            % (fmt(g.boot_figs["running"]), fmt(g.boot_figs["settled"]), AGG,
+               fmt(t_up - g.t_boot),
                fmt(min(g.ping.recv.values()) - g.t_boot) if g.ping.recv else "n/a",
                "+".join(mem)))
 
@@ -791,6 +813,9 @@ def main():
                 ok = False
                 continue
             sub = DEFAULT_SUBSET.get(guest) if not args.scenarios and not args.demo else None
+            if sub is not None:
+                info("%s: the default subset (DEFAULT_SUBSET, docs/testing.md): %s"
+                     % (guest, " ".join(s for s in SCENARIOS if s in sub)))
             ok &= r.go([s for s in wanted if sub is None or s in sub])
     except KeyboardInterrupt:
         info("interrupted: tearing down")

@@ -100,9 +100,9 @@ def scenario_replug(run, g, res, api):
     """api: tests/vm/run.py's module (Fail, hotplug_cycle, check_failoverd)."""
     Fail = api.Fail
     api.check_failoverd(g)
-    # Run on its own (not after `boot`), the first wait includes udev's
-    # coldplug, which on the Debian 13 guest took minutes under load.
-    api.wait_pair_up(g, "bond", 60 if g.ever_up else 300)
+    # The group's boot waited for udev's coldplug (Group.boot), so the pair
+    # gets the same bound as in `boot`.
+    api.wait_pair_up(g, "bond", 60 if g.ever_up else 90)
     release = g.sh("uname -r").strip()
     live = live_rename_expected(release)
     # Debug trace on, the recorders started; all of it undone at the end.

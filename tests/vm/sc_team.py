@@ -58,10 +58,22 @@ def wait_active(g, agg, want, timeout):
                                 % (agg, want), timeout)
 
 
+LINK_LOCAL_WAIT = 30  # s: the team's own link-local after the pair is up
+
+
 def check_no_ipv6(lib, g, agg, when):
     """Both members present, neither with any IPv6 address (link-local
     included): a team port with one answers neighbour discovery beside
     the team.  Returns the members."""
+    # The check below must be able to fail: the team itself gets its
+    # link-local.  addrconf adds it once the team is up with carrier, which
+    # on a slow boot (Debian 13 under TCG load) came after the pair was
+    # complete: wait for that event rather than look once, and only then
+    # look at the ports, which addrconf has had the same time to address.
+    if g.vm.shell.wait_true("ip -6 addr show dev %s | grep -q 'inet6 fe80::'" % agg,
+                            LINK_LOCAL_WAIT) is None:
+        raise lib.Fail("%s: %s itself has no IPv6 link-local within %d s (is IPv6 on in the "
+                       "guest?)" % (when, agg, LINK_LOCAL_WAIT))
     mem = g.members(agg)
     if len(mem) != 2:
         raise lib.Fail("%s: %s has members %s, want the standby and the VF" % (when, agg, mem))
@@ -71,10 +83,6 @@ def check_no_ipv6(lib, g, agg, when):
             mode = g.sh("ip -d link show dev %s | grep -o 'addrgenmode [a-z0-9_]*'" % m)
             raise lib.Fail("%s: team port %s carries IPv6 addresses (%s): %s"
                            % (when, m, mode or "addrgenmode ?", " ".join(out.split())))
-    # the check above must be able to fail: the team itself has its link-local
-    if "fe80::" not in g.sh("ip -6 addr show dev %s" % agg):
-        raise lib.Fail("%s: %s itself has no IPv6 link-local (is IPv6 on in the guest?)"
-                       % (when, agg))
     return mem
 
 
