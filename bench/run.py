@@ -76,6 +76,12 @@ def default_settle_ms(man_text=None):
     return int(m.group(1))
 
 
+def fo_set_args(settings):
+    """Kernel command-line words for --set KEY=VALUE (tests/vm/guest/
+    fo-test-config appends them to the boot's failoverd.conf)."""
+    return ["fo.set=%s=%s" % tuple(x.strip() for x in kv.split("=", 1)) for kv in settings]
+
+
 def live_rename_path(kernel, setting):
     """Whether failoverd takes a new VF at its kernel add (True) or waits
     for udev's event (False): live_rename = yes, or auto on a kernel from
@@ -163,7 +169,10 @@ class Guest:
         else:
             nics = [Nic("sb0", "virtio-net-pci", MAC, SB_TAP, "rp1"),
                     Nic("vf0", "e1000e", MAC, VF_TAP, "rp2")]
-            append = "fo.conf=%s" % self.config
+            # --set: failoverd has the settings from its start, as at the
+            # cold start (a rebuild after boot raced the image's ifupdown,
+            # which configured the standby once it had its name back).
+            append = " ".join(["fo.conf=%s" % self.config] + fo_set_args(b.args.set))
         self.vf = nics[1]
         disk = self.rig.overlay(self.name)
         self.vm = Vm(self.rig, self.name, nics, append=append, disk=disk)
@@ -178,8 +187,6 @@ class Guest:
                 raise BenchError("failoverd.service is %s in the guest" % out.strip())
         if self.wait_paired(120) is None:
             raise BenchError("the pair never came up (%s)" % self.config)
-        if self.agent and b.args.set:
-            self.reconfigure(b.args.set)
         _, out, _ = self.vm.shell.run("uname -r")
         self.kernel = out.strip()
         b.kernels.add(self.kernel)
@@ -207,22 +214,6 @@ class Guest:
             raise BenchError("the stream never went through the VF after boot")
         self.offset = self.clock_offset()
         return t_run - t0
-
-    def reconfigure(self, settings):
-        """Rebuild the pair as at boot, with SETTINGS (key = value lines)
-        added to the image's configuration: bond options apply when the
-        aggregate is created.  The standby gets its name back without an
-        address, as at boot, so that ifupdown configures the new aggregate."""
-        lines = "".join("%s = %s\n" % tuple(x.strip() for x in kv.split("=", 1))
-                        for kv in settings)
-        self.sh("systemctl stop failoverd.service && "
-                "cp /usr/local/share/fo-test/%s.conf /etc/failoverd.conf && "
-                "printf '%s' >>/etc/failoverd.conf && "
-                "ip link del %s && ip link set %snsby down && ip link set %snsby name %s && "
-                "ip link set %s down && systemctl start failoverd.service"
-                % (self.config, lines, AGG, AGG, AGG, AGG, self.vfname()), timeout=120)
-        if self.wait_paired(120) is None:
-            raise BenchError("the pair did not come back with %s" % " ".join(settings))
 
     def sh(self, cmd, timeout=60):
         return self.vm.shell.out(cmd, timeout)
@@ -970,8 +961,7 @@ def coldstart(bench, config, npairs, results):
                      Nic("vf%d" % i, "e1000e", pair_mac(i), "tcv%d" % i, "rp%d" % (2 * i + 2))]
         rig.setup(taps)
         # --set applies from the boot on (fo-test-config appends it after fo.conf).
-        append = " ".join(["fo.conf=%s" % config] + ["fo.set=%s=%s" % tuple(x.strip() for x in kv.split("=", 1))
-                                                     for kv in args.set])
+        append = " ".join(["fo.conf=%s" % config] + fo_set_args(args.set))
         vm = Vm(rig, name, nics, append=append, disk=rig.overlay(name))
         vm.ROOT_PORTS = 2 * npairs
         t0 = now()
@@ -1182,9 +1172,8 @@ def main():
                     help="the failoverd backends that get a cold start (default: every one in "
                          "--configs, --quick: the first)")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                    help="failoverd.conf setting for the failoverd boots (repeatable): the "
-                         "pair is rebuilt with it after boot; the cold start's boot has it "
-                         "from the start (fo.set= on the kernel command line)")
+                    help="failoverd.conf setting for the failoverd boots (repeatable), "
+                         "from the boot on (fo.set= on the kernel command line)")
     ap.add_argument("--out", help="JSON output (default $FO_BUILD/bench/results.json); the "
                     "markdown table and the PNG timelines go next to it")
     ap.add_argument("--render", metavar="JSON",
