@@ -1057,12 +1057,17 @@ static void daemon_post(struct loop *l, void *userdata)
 		/* More work: come back after one non-blocking look at the fds. */
 		loop_mark_dirty(l);
 	/*
-	 * Applied = nothing queued and no request outstanding (the engine
-	 * confirms each step by observation).  In observe mode requests are
-	 * never answered, so "nothing queued" is all there is.
+	 * Applied = nothing queued, no request outstanding (the engine
+	 * confirms each step by observation) and no standby still waiting for
+	 * udev: at boot failoverd often starts while udev's coldplug is still
+	 * running, and a READY=1 then let ifup@enp1s0 run on the standby while
+	 * failoverd renamed it (it failed, and the aggregate stayed down).  In
+	 * observe mode requests are never answered, so "nothing queued" is all
+	 * there is.  The ready deadline bounds the wait.
 	 */
 	if (drained && daemon_synced(d) &&
-	    (d->opt.mode != SNAPSHOT_MODE_NORMAL || !pairing_busy(d->engine)))
+	    (d->opt.mode != SNAPSHOT_MODE_NORMAL ||
+	     (!pairing_busy(d->engine) && !pairing_standby_pending(d->engine))))
 		daemon_notify(d, true);
 	daemon_write_metrics(d);
 }

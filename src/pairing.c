@@ -3378,6 +3378,24 @@ bool pairing_busy(const struct pairing *p)
 	return false;
 }
 
+bool pairing_standby_pending(const struct pairing *p)
+{
+	if (!p)
+		return false;
+	for (size_t i = 0; i < p->n_nics; i++) {
+		const struct nic *n = p->nics[i];
+
+		if (n->role != FO_ROLE_STANDBY || !n->pair || nic_ready(p, n) ||
+		    n->link.master_ifindex > 0)
+			continue;
+		if (n->pair->state == FO_PAIR_STOOD_DOWN || n->pair->state == FO_PAIR_REFUSED ||
+		    n->pair->state == FO_PAIR_CONFLICT)
+			continue;
+		return true;
+	}
+	return false;
+}
+
 uint64_t pairing_events_dropped(const struct pairing *p)
 {
 	return p ? p->events_dropped : 0;

@@ -441,5 +441,13 @@ const char *pairing_errno_name(int error);
  * its steps (waiting to confirm one, or with steps done and more to go).
  */
 bool pairing_busy(const struct pairing *p);
+/*
+ * True while a standby failoverd is going to take is known but udev has not
+ * finished with it, so its pair's plan has not started.  The daemon's
+ * READY=1 waits for this too: the network managers are ordered after it
+ * and would otherwise configure the standby under the name its aggregate
+ * is about to take.
+ */
+bool pairing_standby_pending(const struct pairing *p);
 /* Events dropped because an output buffer was full (requests never are). */
 uint64_t pairing_events_dropped(const struct pairing *p);

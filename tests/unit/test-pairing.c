@@ -264,6 +264,48 @@ START_TEST(test_no_perm_mac_no_pairing)
 }
 END_TEST
 
+START_TEST(test_standby_pending_until_udev)
+{
+	struct fk fk;
+	uint8_t mac[FO_MAC_LEN];
+	int s;
+
+	/* failoverd started during udev's coldplug: the standby is not initialized yet */
+	fk_init(&fk, &(struct fo_config) { 0 });
+	fk.cfg = cfg_default();
+	fk_mac(mac, 1);
+	s = fk_add_standby(&fk, "eth0", mac, 0, false);
+	fk_dev(&fk, s)->initialized = false;
+	(void) fk_add_vf(&fk, "eth1", mac, 0, false);
+	fk_start(&fk);
+	run(&fk);
+	ck_assert_uint_eq(fk.requests, 0);
+	ck_assert(!pairing_busy(fk.eng));
+	/* nothing outstanding, but the plan has not started: not ready */
+	ck_assert(pairing_standby_pending(fk.eng));
+	fk_udev_init(&fk, s, "ens4");
+	run(&fk);
+	ck_assert_str_eq(fk_by_name(&fk, "ens4")->kind, "bond");
+	/* the VF is still udev's: that does not hold the aggregate back */
+	ck_assert(!pairing_standby_pending(fk.eng));
+	ck_assert(!pairing_busy(fk.eng));
+	fk_done(&fk);
+
+	/* a stood-down (kernel net_failover) standby holds nothing */
+	fk_init(&fk, &(struct fo_config) { 0 });
+	fk.cfg = cfg_default();
+	fk_mac(mac, 2);
+	s = fk_add_standby(&fk, "eth0", mac, 0, false);
+	fk_dev(&fk, s)->initialized = false;
+	fk_dev(&fk, s)->standby_feature = true;
+	fk_start(&fk);
+	run(&fk);
+	ck_assert_int_eq(state_of(&fk, s), FO_PAIR_STOOD_DOWN);
+	ck_assert(!pairing_standby_pending(fk.eng));
+	fk_done(&fk);
+}
+END_TEST
+
 START_TEST(test_startup_gating)
 {
 	struct fk fk;
@@ -2378,6 +2420,7 @@ static Suite *pairing_suite(int argc, char **argv)
 		{ "mac_pairing_off_and_list", test_mac_pairing_off_and_list },
 		{ "no_perm_mac_no_pairing", test_no_perm_mac_no_pairing },
 		{ "startup_gating", test_startup_gating },
+		{ "standby_pending_until_udev", test_standby_pending_until_udev },
 		{ "malformed_observations", test_malformed_observations },
 		{ "key_format_parse", test_key_format_parse },
 		{ "config_check", test_config_check },
