@@ -79,6 +79,9 @@ def parse_timeline(udevmon, journal, vfname):
                     (kn and text.startswith("udev device %s " % kn))) and \
                     text.endswith(" initialized") and "fo_udev" not in ms:
                 ms["fo_udev"] = t
+            if "fo_link" not in ms and any(text.startswith("rtnl link %s (" % n)
+                                           for n in (kn, vfname) if n):
+                ms["fo_link"] = t
             if text.startswith("sysfs probe of") and "fo_probe" not in ms:
                 ms["fo_probe"] = t
             if text.startswith("sending request") and "fo_first_req" not in ms:
@@ -161,6 +164,14 @@ def scenario_replug(run, g, res, api):
     if "kernel_move" not in ms:
         raise Fail("udev never renamed the new VF to %s (%s)" % (vfname, logpath))
     before_rename = ms["fo_enslave_req"] < ms["kernel_move"]
+    # failoverd's own reaction: from the observation that made the VF
+    # actionable (its first link message on the live path, udev's
+    # processed event otherwise) to the enslave request, both from its trace.
+    start = ms.get("fo_link") if before_rename else ms.get("fo_udev")
+    if start is not None:
+        res.fig("reaction %.3f s (%s -> enslave request)"
+                % (ms["fo_enslave_req"] - start,
+                   "first link message" if before_rename else "udev event"))
     res.fig("path %s" % ("live (enslaved before udev's rename)" if before_rename
                          else "udev (after the udev-processed event)"))
     if live and not before_rename:
