@@ -76,6 +76,13 @@ def default_settle_ms(man_text=None):
     return int(m.group(1))
 
 
+# Why an aggregate was not configured: ifupdown's and systemd's view of it.
+NM_JOURNAL = ("journalctl -b --no-pager -o short-monotonic -u 'ifup@*' -u networking.service "
+              "-u systemd-networkd.service -u NetworkManager.service | tail -n 30; "
+              "journalctl -b --no-pager -o short-monotonic | "
+              "grep -E 'ifup|enp1s0|network-pre' | grep -v failoverd | tail -n 30")
+
+
 def fo_set_args(settings):
     """Kernel command-line words for --set KEY=VALUE (tests/vm/guest/
     fo-test-config appends them to the boot's failoverd.conf)."""
@@ -538,6 +545,7 @@ class Guest:
                            ("guest links", "ip -d -br link; ip -br addr; grep -H . "
                             "/sys/class/net/*/bonding/{slaves,primary,active_slave} 2>/dev/null"),
                            ("links with altnames", "ip -o link show | grep -E 'altname|enp'"),
+                           ("the network managers' log", NM_JOURNAL),
                            ("failoverctl status", "timeout 10 failoverctl status")):
             try:
                 _, out, _ = vm.shell.run(cmd, timeout=20)
