@@ -759,6 +759,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("scenarios", nargs="*", metavar="SCENARIO",
                     help="any of: %s (default: all)" % " ".join(SCENARIOS))
+    ap.add_argument("--long", action="store_true",
+                    help="the long variants (FO_LONG=1): rel-fault adds EBUSY and lost-ACK "
+                         "faults at every step; outside CI")
     ap.add_argument("--guest", action="append",
                     help="guest suite (repeatable; default $FO_VM_GUESTS or \"%s\")"
                     % DEFAULT_GUESTS)
@@ -767,6 +770,8 @@ def main():
     ap.add_argument("--list", action="store_true", help="list the scenarios and exit")
     ap.add_argument("--demo", action="store_true", help="tools/demo's walk-through")
     args = ap.parse_args()
+    if args.long:
+        os.environ["FO_LONG"] = "1"
     if args.list:
         for g, ss in GROUPS:
             print("%-8s %s" % (g, " ".join(ss)))
