@@ -83,6 +83,17 @@ NM_JOURNAL = ("journalctl -b --no-pager -o short-monotonic -u 'ifup@*' -u networ
               "grep -E 'ifup|enp1s0|network-pre' | grep -v failoverd | tail -n 30")
 
 
+def conclude(results, args):
+    """Summary and target verdicts into RESULTS; prints and returns the markdown."""
+    summary = summarise(results, args)
+    tg = targets(summary, args)
+    results["summary"] = summary
+    results["targets"] = tg
+    md = markdown(results, summary, tg, args)
+    print(md, flush=True)
+    return md
+
+
 def fo_set_args(settings):
     """Kernel command-line words for --set KEY=VALUE (tests/vm/guest/
     fo-test-config appends them to the boot's failoverd.conf)."""
@@ -1141,12 +1152,7 @@ def render(path):
     meta = results["meta"]
     args = types.SimpleNamespace(boots=meta["boots"], set=meta.get("set") or [],
                                  quick=meta.get("mode") == "quick", guest=meta.get("guest"))
-    summary = summarise(results, args)
-    tg = targets(summary, args)
-    results["summary"] = summary
-    results["targets"] = tg
-    md = markdown(results, summary, tg, args)
-    print(md, flush=True)
+    md = conclude(results, args)
     with open(path, "w") as f:
         json.dump(results, f, indent=1)
     with open(os.path.join(os.path.dirname(os.path.abspath(path)), "results.md"), "w") as f:
@@ -1288,12 +1294,7 @@ def main():
     results["meta"]["wall_s"] = now() - t0
     results["meta"]["kernels"] = sorted(bench.kernels)
     results["meta"]["loadavg_end"] = os.getloadavg()
-    summary = summarise(results, args)
-    tg = targets(summary, args)
-    results["summary"] = summary
-    results["targets"] = tg
-    md = markdown(results, summary, tg, args)
-    print(md, flush=True)
+    md = conclude(results, args)
     plots = plot.timelines(results, outdir)
     for c in results["cycles"] + results["migration"]:
         c.pop("timeline", None)   # in the plots; too bulky for the JSON
