@@ -1463,6 +1463,21 @@ static void plan_pair(struct pairing *p, struct pair *pr, const struct gather *g
 				strscpy(pl->undo.set_name, IFNAMSIZ, pl->a.name);
 				return;
 			}
+			/*
+			 * udev must have finished with our rename before the
+			 * aggregate takes the standby's old name: systemd follows
+			 * udev's events, and a "move" it handles after the
+			 * aggregate's "add" takes the name's device unit away
+			 * from the aggregate, stopping what is bound to it
+			 * (Debian's ifup@enp1s0 ran ifdown on the new aggregate
+			 * in a CI run of the guest tier).
+			 */
+			if (cfg->naming == FO_NAMING_TAKEOVER && s->have_dev &&
+			    !streq(s->dev.name, s->link.name)) {
+				plan_set(pl, PLAN_WAIT, FO_PAIR_BUILDING,
+					 "%s: waiting for udev to finish its rename", nic_name(s));
+				return;
+			}
 			if (aggregate_name(p, s, name) < 0) {
 				plan_set(pl, PLAN_BLOCKED, FO_PAIR_REFUSED, "%s: no free name %sN",
 					 nic_name(s), cfg->name_prefix);

@@ -306,6 +306,30 @@ START_TEST(test_standby_pending_until_udev)
 }
 END_TEST
 
+START_TEST(test_create_waits_for_udev_rename)
+{
+	struct fk fk;
+	int s;
+
+	/* takeover: the aggregate takes the old name only once udev has seen the rename */
+	fk_init(&fk, &(struct fo_config) { 0 });
+	fk.cfg = cfg_default();
+	world_basic(&fk, &s, NULL);
+	fk_start(&fk);
+	/* udev's events flow until the standby is renamed, then only rtnetlink's */
+	while (fk_deliver_nl(&fk) || (!fk_by_name(&fk, "ens4nsby") && fk_deliver_udev(&fk)))
+		;
+	ck_assert_ptr_nonnull(fk_by_name(&fk, "ens4nsby"));
+	ck_assert_ptr_null(fk_by_name(&fk, "ens4"));
+	ck_assert_int_eq(state_of(&fk, s), FO_PAIR_BUILDING);
+	/* udev's "move" arrives: now the aggregate */
+	run(&fk);
+	ck_assert_str_eq(fk_by_name(&fk, "ens4")->kind, "bond");
+	ck_assert_int_eq(state_of(&fk, s), FO_PAIR_ACTIVE);
+	fk_done(&fk);
+}
+END_TEST
+
 START_TEST(test_startup_gating)
 {
 	struct fk fk;
@@ -2420,6 +2444,7 @@ static Suite *pairing_suite(int argc, char **argv)
 		{ "mac_pairing_off_and_list", test_mac_pairing_off_and_list },
 		{ "no_perm_mac_no_pairing", test_no_perm_mac_no_pairing },
 		{ "startup_gating", test_startup_gating },
+		{ "create_waits_for_udev_rename", test_create_waits_for_udev_rename },
 		{ "standby_pending_until_udev", test_standby_pending_until_udev },
 		{ "malformed_observations", test_malformed_observations },
 		{ "key_format_parse", test_key_format_parse },

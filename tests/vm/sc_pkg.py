@@ -378,7 +378,12 @@ def scenario_nocloud(run, g, res, h, ctx):
         raise M.Fail("no ping replies from %s" % M.GUEST_ADDR)
     st = g.sh("cloud-init status --long 2>&1 | head -5; true", timeout=60)
     if "status: done" not in st:
-        raise M.Fail("cloud-init did not finish: %s" % st.replace("\n", " | "))
+        why = g.sh("cloud-init status --long 2>&1 | sed -n '/errors:/,$p' | head -20; "
+                   "journalctl -b --no-pager -o cat -u cloud-init-network.service "
+                   "-u cloud-init.service | tail -n 20; "
+                   "grep -E 'ERROR|WARNING|Traceback' /var/log/cloud-init.log | tail -n 20; true",
+                   timeout=60)
+        raise M.Fail("cloud-init did not finish: %s\n%s" % (st.replace("\n", " | "), why))
     how = g.sh("cat /etc/fo-test-installed; dpkg-query -W -f='${Status} ${Version}' failoverd")
     if "install ok installed" not in how:
         raise M.Fail("failoverd is not installed by dpkg: %s" % how)
